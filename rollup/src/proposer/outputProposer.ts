@@ -1,0 +1,77 @@
+import type { JsonRpcProvider, Signer } from 'ethers';
+
+import { L2OutputOracle__factory, type L2OutputOracle } from '../../../contracts/build/types';
+import { PollLoop } from '../chain/pollLoop';
+import { createLogger } from '../logger';
+import { computeOutputRoot } from './computeOutputRoot';
+
+export type OutputProposerParameters = {
+  l1Provider: JsonRpcProvider;
+  l2Provider: JsonRpcProvider;
+  proposer: Signer;
+  l2OutputOracle: string;
+  /** L1 depth of the block hash the proposal commits to (guards against proposing on an L1 fork). */
+  l1Confirmations?: number;
+  /** At most this many outputs per step, so a long catch-up yields to shutdown. */
+  maxProposalsPerStep?: number;
+  pollIntervalMs?: number;
+  /**
+   * Computes the root to post. Defaults to the honest computation; tests replace it to act as a faulty
+   * proposer for the challenger.
+   */
+  outputRootFor?: (l2BlockNumber: bigint) => Promise<string>;
+};
+
+export type ProposeStepReturnType = { proposed: { l2BlockNumber: bigint; outputRoot: string; l1TxHash: string }[] };
+
+/**
+ * Posts output roots to L2OutputOracle. The oracle accepts exactly `nextBlockNumber()` each time, so the proposer
+ * asks it rather than keeping its own count, and proposes once the L2 head has reached that block.
+ */
+export class OutputProposer {
+  private readonly log = createLogger(OutputProposer.name);
+  private readonly oracle: L2OutputOracle;
+  private loop?: PollLoop;
+
+  constructor(private readonly parameters: OutputProposerParameters) {
+    this.oracle = L2OutputOracle__factory.connect(parameters.l2OutputOracle, parameters.proposer);
+  }
+
+  async step(): Promise<ProposeStepReturnType> {
+    const { l1Provider, l2Provider } = this.parameters;
+    const proposed: ProposeStepReturnType['proposed'] = [];
+    const max = this.parameters.maxProposalsPerStep ?? 32;
+    while (proposed.length < max && !this.loop?.isStopped) {
+      const next = await this.oracle.nextBlockNumber();
+      const l2Head = BigInt(await l2Provider.getBlockNumber());
+      if (next > l2Head) break;
+      const outputRoot = this.parameters.outputRootFor
+        ? await this.parameters.outputRootFor(next)
+        : (await computeOutputRoot({ l2Provider, l2BlockNumber: next })).outputRoot;
+      const l1Head = await l1Provider.getBlockNumber();
+      const l1Block = await l1Provider.getBlock(Math.max(0, l1Head - (this.parameters.l1Confirmations ?? 0)));
+      if (!l1Block?.hash) break;
+      const tx = await this.oracle.proposeL2Output(outputRoot, next, l1Block.hash, l1Block.number);
+      await tx.wait();
+      this.log.info({ l2Block: next.toString(), outputRoot, txHash: tx.hash }, 'output proposed');
+      proposed.push({ l2BlockNumber: next, outputRoot, l1TxHash: tx.hash });
+    }
+    return { proposed };
+  }
+
+  /** Polls `step` until `stop` (see PollLoop for the retry rules). */
+  start(onCritical?: (err: unknown) => void): void {
+    this.loop = new PollLoop({
+      name: 'proposer',
+      log: this.log,
+      intervalMs: this.parameters.pollIntervalMs ?? 1000,
+      step: () => this.step(),
+      onCritical,
+    });
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+  }
+}
