@@ -1,5 +1,5 @@
 import type { Deployment } from '../../rollup/src/devnet/addresses';
-import { createMessenger, readTokenBalance, type Messenger } from './crossChainMessenger';
+import { createMessenger, readTokenBalance, readWithdrawalTiming, type Messenger } from './crossChainMessenger';
 import { deposit, waitForDeposit, type DepositParameters, type WaitForDepositParameters } from './deposit';
 import { resolveToken } from './resolveToken';
 import { getMessageStatus } from './status';
@@ -53,6 +53,10 @@ export class BridgeClient {
   }
   finalizeWithdrawal(l2TxHash: string) {
     return finalizeWithdrawal(this.messenger, l2TxHash);
+  }
+  /** L1 times (seconds) of a proven withdrawal: proven at, finalizable strictly after, and L1 now; null if unproven. */
+  getWithdrawalTiming(l2TxHash: string) {
+    return readWithdrawalTiming(this.messenger, l2TxHash);
   }
   getMessageStatus(txHash: string) {
     return getMessageStatus(this.messenger, txHash);

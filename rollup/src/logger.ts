@@ -12,13 +12,18 @@ let root: Logger | undefined;
 
 /** Configures the process-wide logger once (from the process's typed config); later calls are ignored. */
 export function configureLogger(parameters: CreateLoggerParameters): Logger {
-  root ??= pino({
-    level: parameters.level ?? 'info',
-    base: undefined,
-    ...(parameters.format === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'context', messageFormat: '[{context}] {msg}' } } }
-      : {}),
-  });
+  // Logs go to stderr so a CLI's stdout carries only its own output.
+  root ??=
+    parameters.format === 'pretty'
+      ? pino({
+          level: parameters.level ?? 'info',
+          base: undefined,
+          transport: {
+            target: 'pino-pretty',
+            options: { destination: 2, colorize: true, ignore: 'context', messageFormat: '[{context}] {msg}' },
+          },
+        })
+      : pino({ level: parameters.level ?? 'info', base: undefined }, pino.destination(2));
   return root;
 }
 

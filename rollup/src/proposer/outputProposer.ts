@@ -53,7 +53,8 @@ export class OutputProposer {
       if (!l1Block?.hash) break;
       const tx = await this.oracle.proposeL2Output(outputRoot, next, l1Block.hash, l1Block.number);
       await tx.wait();
-      this.log.info({ l2Block: next.toString(), outputRoot, txHash: tx.hash }, 'output proposed');
+      // Routine every submission interval: debug, so it does not drown the state changes that matter.
+      this.log.debug({ l2Block: next.toString(), outputRoot, txHash: tx.hash }, 'output proposed');
       proposed.push({ l2BlockNumber: next, outputRoot, l1TxHash: tx.hash });
     }
     return { proposed };

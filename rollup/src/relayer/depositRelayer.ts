@@ -83,7 +83,8 @@ export class DepositRelayer {
   private async relay(streamId: string, deposit: DepositTransaction): Promise<boolean> {
     const { l2Provider, store } = this.parameters;
     const depositHash = depositTransactionHash(deposit);
-    const existing = await l2Provider.getTransaction(depositHash);
+    // Raw RPC: ethers' getTransaction does not parse deposit transactions (type 0x7e) and answers null.
+    const existing = (await l2Provider.send('eth_getTransactionByHash', [depositHash])) as { hash: string } | null;
     const record = {
       depositHash,
       l1BlockNumber: deposit.l1BlockNumber,

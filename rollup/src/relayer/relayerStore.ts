@@ -1,5 +1,7 @@
 import { Pool, type PoolConfig } from 'pg';
 
+import { createLogger } from '../logger';
+
 /**
  * The relayer's durable state in Postgres: its L1 cursor and a record of every deposit it relayed.
  * Keyed by a stream id (L1 chain, genesis hash, portal) so a fresh devnet never inherits an old cursor.
@@ -31,9 +33,12 @@ const MIGRATIONS = [
 
 export class RelayerStore {
   private readonly pool: Pool;
+  private readonly log = createLogger(RelayerStore.name);
 
   constructor(connection: string | PoolConfig) {
     this.pool = new Pool(typeof connection === 'string' ? { connectionString: connection, max: 2 } : connection);
+    // An idle client dropped by the server (restart, admin) must not crash the process; the pool reconnects.
+    this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle database connection lost'));
   }
 
   async migrate(): Promise<void> {

@@ -1,0 +1,26 @@
+/**
+ * One runner for the whole repo. SWC compiles TypeScript with decorator metadata (NestJS DI needs it).
+ * Unit specs sit beside the code (*.spec.ts); end-to-end suites live in test/ (*.e2e.ts). Suites run one at a
+ * time (--runInBand): each e2e file boots its own devnet, and 2 CI cores are better spent inside a suite.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/contracts', '<rootDir>/rollup', '<rootDir>/bridge/src', '<rootDir>/sequencer', '<rootDir>/prover', '<rootDir>/circuits', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/build/'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          target: 'es2022',
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  testTimeout: 120_000,
+  verbose: true,
+};

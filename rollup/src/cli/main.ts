@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * `verity`: the command line of the whole system. Each command group lives in its own file; this file parses
+ * the config once, wires the groups, and turns every failure into one line on stderr and exit code 1.
+ */
+import { Command, CommanderError } from 'commander';
+
+import { loadRollupConfig, type RollupConfig } from '../config';
+import { configureLogger } from '../logger';
+import { registerBridgeCommands } from './bridgeCommands';
+import { registerDevnetCommands } from './devnetCommands';
+import { fail } from './output';
+import { registerStartCommand } from './startCommand';
+
+let config: RollupConfig | undefined;
+function getConfig(): RollupConfig {
+  if (!config) {
+    config = loadRollupConfig();
+    configureLogger(config.log);
+  }
+  return config;
+}
+
+const debug = process.env.VERITY_DEBUG === '1';
+const program = new Command()
+  .name('verity')
+  .description('Verity: verifiable AI inference on an optimistic-plus-zk rollup')
+  .showHelpAfterError(false)
+  .exitOverride();
+
+registerDevnetCommands(program, getConfig);
+registerBridgeCommands(program, getConfig);
+registerStartCommand(program, getConfig);
+
+program.parseAsync(process.argv).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    // Commander has already printed its one-line message (unknown option, missing argument, help).
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    fail(err, debug);
+  },
+);
