@@ -7,6 +7,8 @@ import { CrossChainMessenger, MessageStatus, hashLowLevelMessage } from '@eth-op
 import { ethers } from 'ethers';
 
 import type { Deployment } from '../../rollup/src/devnet/addresses';
+import { BaseError } from '../../rollup/src/errors/base';
+import { ChainUnavailableError, ContractRevertedError } from '../../rollup/src/errors/rollup';
 
 export { MessageStatus };
 
@@ -68,15 +70,19 @@ const ERC20_ABI = [
 ];
 
 export async function readTokenBalance(messenger: Messenger, chain: 'l1' | 'l2', token: string, owner: string): Promise<bigint> {
-  const provider = chain === 'l1' ? messenger.l1Signer.provider : messenger.l2Signer.provider;
-  const balance = (await new ethers.Contract(token, ERC20_ABI, provider).balanceOf(owner)) as ethers.BigNumber;
-  return balance.toBigInt();
+  return guard(async () => {
+    const provider = chain === 'l1' ? messenger.l1Signer.provider : messenger.l2Signer.provider;
+    const balance = (await new ethers.Contract(token, ERC20_ABI, provider).balanceOf(owner)) as ethers.BigNumber;
+    return balance.toBigInt();
+  });
 }
 
 /** The status name of the first message sent by a transaction (L1→L2 deposit or L2→L1 withdrawal). */
 export async function readMessageStatus(messenger: Messenger, txHash: string): Promise<keyof typeof MessageStatus> {
-  const status = await messenger.sdk.getMessageStatus(txHash);
-  return MessageStatus[status] as keyof typeof MessageStatus;
+  return guard(async () => {
+    const status = await messenger.sdk.getMessageStatus(txHash);
+    return MessageStatus[status] as keyof typeof MessageStatus;
+  });
 }
 
 /** When a proven withdrawal may be finalized (L1 seconds), or null if it has not been proven. */
@@ -84,14 +90,16 @@ export async function readWithdrawalTiming(
   messenger: Messenger,
   l2TxHash: string,
 ): Promise<{ provenAt: bigint; finalizableAfter: bigint; l1Now: bigint } | null> {
-  const low = await messenger.sdk.toLowLevelMessage(l2TxHash);
-  const proven = await messenger.sdk.getProvenWithdrawal(hashLowLevelMessage(low));
-  if (!proven || proven.timestamp.isZero()) return null;
-  const period = BigInt(await messenger.sdk.getChallengePeriodSeconds());
-  const latest = await messenger.l1Signer.provider.getBlock('latest');
-  const provenAt = proven.timestamp.toBigInt();
-  // The portal requires block.timestamp > provenAt + period, strictly.
-  return { provenAt, finalizableAfter: provenAt + period, l1Now: BigInt(latest.timestamp) };
+  return guard(async () => {
+    const low = await messenger.sdk.toLowLevelMessage(l2TxHash);
+    const proven = await messenger.sdk.getProvenWithdrawal(hashLowLevelMessage(low));
+    if (!proven || proven.timestamp.isZero()) return null;
+    const period = BigInt(await messenger.sdk.getChallengePeriodSeconds());
+    const latest = await messenger.l1Signer.provider.getBlock('latest');
+    const provenAt = proven.timestamp.toBigInt();
+    // The portal requires block.timestamp > provenAt + period, strictly.
+    return { provenAt, finalizableAfter: provenAt + period, l1Now: BigInt(latest.timestamp) };
+  });
 }
 
 /**
@@ -102,6 +110,51 @@ function fromSender(messenger: Messenger): ethers.Overrides {
   return { from: messenger.address } as ethers.Overrides;
 }
 
+type V5Error = Error & { code?: string; reason?: string; url?: string; error?: V5Error; serverError?: { code?: string } };
+
+/** An RPC URL without credentials, safe for messages and logs. */
+function redactUrl(url: string | undefined): string {
+  if (!url) return 'the RPC';
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return 'the RPC';
+  }
+}
+
+/**
+ * Translates ethers v5 / SDK errors into the project's errors at the package boundary. v5 reports a refused
+ * connection as a CALL_EXCEPTION with "missing revert data", which would read as a revert: look underneath.
+ */
+export function toBridgeError(err: unknown): BaseError {
+  if (err instanceof BaseError) return err;
+  const e = err as V5Error;
+  for (let cur: V5Error | undefined = e; cur; cur = cur.error) {
+    if (cur.serverError?.code === 'ECONNREFUSED' || cur.code === 'NETWORK_ERROR' || /ECONNREFUSED|could not detect network/.test(cur.message ?? ''))
+      return new ChainUnavailableError({
+        details: `cannot reach ${redactUrl(cur.url ?? e.url)}; is the devnet running? (\`verity devnet up\`)`,
+        cause: err,
+      });
+  }
+  if (e?.code === 'CALL_EXCEPTION' || e?.code === 'UNPREDICTABLE_GAS_LIMIT') {
+    const reason = e.reason ?? e.error?.reason;
+    return new ContractRevertedError(reason?.replace(/^execution reverted: /, ''), { cause: err });
+  }
+  return new BaseError('BRIDGE_ERROR', 'bridge call failed', { details: (e?.message ?? String(err)).split('\n')[0], cause: err });
+}
+
+/** Runs an SDK call and translates whatever it throws. */
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toBridgeError(err);
+  }
+}
+
 export type SentTransaction = { txHash: string; gasUsed: bigint; blockNumber: number };
 
 async function settle(tx: ethers.providers.TransactionResponse): Promise<SentTransaction> {
@@ -110,27 +163,37 @@ async function settle(tx: ethers.providers.TransactionResponse): Promise<SentTra
 }
 
 export async function sendApprove(messenger: Messenger, l1Token: string, l2Token: string, amount: bigint): Promise<SentTransaction | null> {
-  const allowance = await messenger.sdk.approval(l1Token, l2Token);
-  if (allowance.gte(amount.toString())) return null;
-  return settle(await messenger.sdk.approveERC20(l1Token, l2Token, amount.toString(), { overrides: fromSender(messenger) }));
+  return guard(async () => {
+    const allowance = await messenger.sdk.approval(l1Token, l2Token);
+    if (allowance.gte(amount.toString())) return null;
+    return settle(await messenger.sdk.approveERC20(l1Token, l2Token, amount.toString(), { overrides: fromSender(messenger) }));
+  });
 }
 
 export async function sendDeposit(messenger: Messenger, l1Token: string, l2Token: string, amount: bigint, recipient?: string): Promise<SentTransaction> {
-  return settle(
-    await messenger.sdk.depositERC20(l1Token, l2Token, amount.toString(), { recipient, overrides: fromSender(messenger) }),
-  );
+  return guard(async () => {
+    return settle(
+      await messenger.sdk.depositERC20(l1Token, l2Token, amount.toString(), { recipient, overrides: fromSender(messenger) }),
+    );
+  });
 }
 
 export async function sendWithdrawal(messenger: Messenger, l1Token: string, l2Token: string, amount: bigint, recipient?: string): Promise<SentTransaction> {
-  return settle(
-    await messenger.sdk.withdrawERC20(l1Token, l2Token, amount.toString(), { recipient, overrides: fromSender(messenger) }),
-  );
+  return guard(async () => {
+    return settle(
+      await messenger.sdk.withdrawERC20(l1Token, l2Token, amount.toString(), { recipient, overrides: fromSender(messenger) }),
+    );
+  });
 }
 
 export async function sendProve(messenger: Messenger, l2TxHash: string): Promise<SentTransaction> {
-  return settle(await messenger.sdk.proveMessage(l2TxHash, { overrides: fromSender(messenger) }));
+  return guard(async () => {
+    return settle(await messenger.sdk.proveMessage(l2TxHash, { overrides: fromSender(messenger) }));
+  });
 }
 
 export async function sendFinalize(messenger: Messenger, l2TxHash: string): Promise<SentTransaction> {
-  return settle(await messenger.sdk.finalizeMessage(l2TxHash, { overrides: fromSender(messenger) }));
+  return guard(async () => {
+    return settle(await messenger.sdk.finalizeMessage(l2TxHash, { overrides: fromSender(messenger) }));
+  });
 }

@@ -17,7 +17,7 @@ export function table(rows: [string, string][]): void {
  */
 export function fail(err: unknown, debug = false): never {
   const e = err instanceof BaseError ? err : toChainError(err);
-  process.stderr.write(`error: ${e.shortMessage}${e.code === 'CHAIN_ERROR' && e.details ? ` (${e.details})` : ''}\n`);
+  process.stderr.write(`error: ${e.shortMessage}${e.details ? `: ${e.details.split('\n')[0]}` : ''}\n`);
   if (debug) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 }

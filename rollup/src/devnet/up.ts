@@ -91,8 +91,8 @@ async function deployAndRun(
   started: number,
   log: ReturnType<typeof createLogger>,
 ): Promise<Devnet> {
-  const l1Provider = new JsonRpcProvider(l1.rpcUrl, L1_CHAIN_ID, { staticNetwork: true, pollingInterval: 100 });
-  const l2Provider = new JsonRpcProvider(l2.rpcUrl, L2_CHAIN_ID, { staticNetwork: true, pollingInterval: 100 });
+  const l1Provider = new JsonRpcProvider(l1.rpcUrl, L1_CHAIN_ID, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+  const l2Provider = new JsonRpcProvider(l2.rpcUrl, L2_CHAIN_ID, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
   const l1Deployer = new NonceManager(new Wallet(devnetRoleKey('deployer'), l1Provider));
   const l2Deployer = new NonceManager(new Wallet(devnetRoleKey('deployer'), l2Provider));
   const roles = {
@@ -158,14 +158,16 @@ async function deployAndRun(
   const proposer = new OutputProposer({
     l1Provider,
     l2Provider,
-    proposer: new NonceManager(new Wallet(devnetRoleKey('proposer'), l1Provider)),
+    // Plain wallets: each step sends one tx at a time and asks the node for the nonce, so a restart or another
+    // sender with the same key never leaves a stale cached nonce behind.
+    proposer: new Wallet(devnetRoleKey('proposer'), l1Provider),
     l2OutputOracle: l1Contracts.L2OutputOracle,
     pollIntervalMs: parameters.pollIntervalMs,
   });
   const challenger = new Challenger({
     l1Provider,
     l2Provider,
-    challenger: new NonceManager(new Wallet(devnetRoleKey('challenger'), l1Provider)),
+    challenger: new Wallet(devnetRoleKey('challenger'), l1Provider),
     l2OutputOracle: l1Contracts.L2OutputOracle,
     pollIntervalMs: parameters.pollIntervalMs,
   });
