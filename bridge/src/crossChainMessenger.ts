@@ -132,10 +132,12 @@ function redactUrl(url: string | undefined): string {
 export function toBridgeError(err: unknown): BaseError {
   if (err instanceof BaseError) return err;
   const e = err as V5Error;
+  let url: string | undefined;
+  for (let cur: V5Error | undefined = e; cur && !url; cur = cur.error) url = cur.url;
   for (let cur: V5Error | undefined = e; cur; cur = cur.error) {
     if (cur.serverError?.code === 'ECONNREFUSED' || cur.code === 'NETWORK_ERROR' || /ECONNREFUSED|could not detect network/.test(cur.message ?? ''))
       return new ChainUnavailableError({
-        details: `cannot reach ${redactUrl(cur.url ?? e.url)}; is the devnet running? (\`verity devnet up\`)`,
+        details: `cannot reach ${redactUrl(url)}; is the devnet running? (\`verity devnet up\`)`,
         cause: err,
       });
   }
