@@ -5,7 +5,15 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/contracts', '<rootDir>/rollup', '<rootDir>/bridge/src', '<rootDir>/sequencer', '<rootDir>/prover', '<rootDir>/circuits', '<rootDir>/test'],
+  roots: [
+    '<rootDir>/contracts',
+    '<rootDir>/rollup',
+    '<rootDir>/bridge/src',
+    '<rootDir>/sequencer',
+    '<rootDir>/prover',
+    '<rootDir>/circuits',
+    '<rootDir>/test',
+  ],
   testMatch: ['**/*.spec.ts', '**/*.e2e.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/build/'],
   transform: {

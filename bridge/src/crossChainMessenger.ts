@@ -135,7 +135,11 @@ export function toBridgeError(err: unknown): BaseError {
   let url: string | undefined;
   for (let cur: V5Error | undefined = e; cur && !url; cur = cur.error) url = cur.url;
   for (let cur: V5Error | undefined = e; cur; cur = cur.error) {
-    if (cur.serverError?.code === 'ECONNREFUSED' || cur.code === 'NETWORK_ERROR' || /ECONNREFUSED|could not detect network/.test(cur.message ?? ''))
+    if (
+      cur.serverError?.code === 'ECONNREFUSED' ||
+      cur.code === 'NETWORK_ERROR' ||
+      /ECONNREFUSED|could not detect network/.test(cur.message ?? '')
+    )
       return new ChainUnavailableError({
         details: `cannot reach ${redactUrl(url)}; is the devnet running? (\`verity devnet up\`)`,
         cause: err,
@@ -164,7 +168,12 @@ async function settle(tx: ethers.providers.TransactionResponse): Promise<SentTra
   return { txHash: receipt.transactionHash, gasUsed: receipt.gasUsed.toBigInt(), blockNumber: receipt.blockNumber };
 }
 
-export async function sendApprove(messenger: Messenger, l1Token: string, l2Token: string, amount: bigint): Promise<SentTransaction | null> {
+export async function sendApprove(
+  messenger: Messenger,
+  l1Token: string,
+  l2Token: string,
+  amount: bigint,
+): Promise<SentTransaction | null> {
   return guard(async () => {
     const allowance = await messenger.sdk.approval(l1Token, l2Token);
     if (allowance.gte(amount.toString())) return null;
@@ -172,7 +181,13 @@ export async function sendApprove(messenger: Messenger, l1Token: string, l2Token
   });
 }
 
-export async function sendDeposit(messenger: Messenger, l1Token: string, l2Token: string, amount: bigint, recipient?: string): Promise<SentTransaction> {
+export async function sendDeposit(
+  messenger: Messenger,
+  l1Token: string,
+  l2Token: string,
+  amount: bigint,
+  recipient?: string,
+): Promise<SentTransaction> {
   return guard(async () => {
     return settle(
       await messenger.sdk.depositERC20(l1Token, l2Token, amount.toString(), { recipient, overrides: fromSender(messenger) }),
@@ -180,7 +195,13 @@ export async function sendDeposit(messenger: Messenger, l1Token: string, l2Token
   });
 }
 
-export async function sendWithdrawal(messenger: Messenger, l1Token: string, l2Token: string, amount: bigint, recipient?: string): Promise<SentTransaction> {
+export async function sendWithdrawal(
+  messenger: Messenger,
+  l1Token: string,
+  l2Token: string,
+  amount: bigint,
+  recipient?: string,
+): Promise<SentTransaction> {
   return guard(async () => {
     return settle(
       await messenger.sdk.withdrawERC20(l1Token, l2Token, amount.toString(), { recipient, overrides: fromSender(messenger) }),

@@ -32,23 +32,41 @@ export type DepositErrorType = InvalidArgumentError | InsufficientBalanceError;
  * const { l1TxHash } = await deposit(messenger, deployment, { token: 'VTY', amount: parseUnits('100', 18) })
  * await waitForDeposit(messenger, l1TxHash)
  */
-export async function deposit(messenger: Messenger, deployment: Deployment, parameters: DepositParameters): Promise<DepositReturnType> {
+export async function deposit(
+  messenger: Messenger,
+  deployment: Deployment,
+  parameters: DepositParameters,
+): Promise<DepositReturnType> {
   const token = resolveToken(deployment, parameters.token);
   if (parameters.amount <= 0n) throw new InvalidArgumentError('amount must be greater than 0');
   if (parameters.recipient !== undefined && !isAddress(parameters.recipient))
     throw new InvalidArgumentError(`invalid recipient address '${parameters.recipient}'`);
   const balance = await readTokenBalance(messenger, 'l1', token.l1, messenger.address);
   if (parameters.amount > balance)
-    throw new InsufficientBalanceError('L1', formatAmount(parameters.amount, token.decimals), formatAmount(balance, token.decimals), token.symbol);
+    throw new InsufficientBalanceError(
+      'L1',
+      formatAmount(parameters.amount, token.decimals),
+      formatAmount(balance, token.decimals),
+      token.symbol,
+    );
   const approve = await sendApprove(messenger, token.l1, token.l2, parameters.amount);
   const sent = await sendDeposit(messenger, token.l1, token.l2, parameters.amount, parameters.recipient);
-  return { l1TxHash: sent.txHash, l1BlockNumber: sent.blockNumber, approveGas: approve?.gasUsed ?? null, depositGas: sent.gasUsed };
+  return {
+    l1TxHash: sent.txHash,
+    l1BlockNumber: sent.blockNumber,
+    approveGas: approve?.gasUsed ?? null,
+    depositGas: sent.gasUsed,
+  };
 }
 
 export type WaitForDepositParameters = { timeoutMs?: number; pollIntervalMs?: number };
 
 /** Resolves when the deposit's message is relayed on L2; throws if it failed there or the wait times out. */
-export async function waitForDeposit(messenger: Messenger, l1TxHash: string, parameters: WaitForDepositParameters = {}): Promise<void> {
+export async function waitForDeposit(
+  messenger: Messenger,
+  l1TxHash: string,
+  parameters: WaitForDepositParameters = {},
+): Promise<void> {
   const timeoutMs = parameters.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -36,7 +36,12 @@ export async function initiateWithdrawal(
     throw new InvalidArgumentError(`invalid recipient address '${parameters.recipient}'`);
   const balance = await readTokenBalance(messenger, 'l2', token.l2, messenger.address);
   if (parameters.amount > balance)
-    throw new InsufficientBalanceError('L2', formatAmount(parameters.amount, token.decimals), formatAmount(balance, token.decimals), token.symbol);
+    throw new InsufficientBalanceError(
+      'L2',
+      formatAmount(parameters.amount, token.decimals),
+      formatAmount(balance, token.decimals),
+      token.symbol,
+    );
   const sent = await sendWithdrawal(messenger, token.l1, token.l2, parameters.amount, parameters.recipient);
   return { l2TxHash: sent.txHash, l2BlockNumber: sent.blockNumber, l2Gas: sent.gasUsed };
 }

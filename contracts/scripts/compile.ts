@@ -20,7 +20,10 @@ const solc = require('solc') as {
 
 type SolcOutput = {
   errors?: { severity: 'error' | 'warning'; formattedMessage: string }[];
-  contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+  contracts: Record<
+    string,
+    Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
+  >;
 };
 
 function listSources(dir: string): string[] {
@@ -41,7 +44,9 @@ function resolveImport(path: string): { contents: string } | { error: string } {
 
 function main(): void {
   const sources = listSources(contractsSrcDir).sort();
-  const bedrockVersion = (require('@eth-optimism/contracts-bedrock/package.json') as { version: string }).version;
+  const bedrockVersion = (
+    JSON.parse(readFileSync(require.resolve('@eth-optimism/contracts-bedrock/package.json'), 'utf8')) as { version: string }
+  ).version;
   const hash = createHash('sha256');
   hash.update(solc.version()).update(bedrockVersion).update(readFileSync(__filename));
   for (const file of sources) hash.update(relative(contractsSrcDir, file)).update(readFileSync(file));
@@ -54,7 +59,9 @@ function main(): void {
 
   const input = {
     language: 'Solidity',
-    sources: Object.fromEntries(sources.map((file) => [relative(contractsSrcDir, file), { content: readFileSync(file, 'utf8') }])),
+    sources: Object.fromEntries(
+      sources.map((file) => [relative(contractsSrcDir, file), { content: readFileSync(file, 'utf8') }]),
+    ),
     settings: {
       optimizer: { enabled: true, runs: 200 },
       evmVersion: 'cancun',
@@ -91,7 +98,10 @@ function main(): void {
   const bedrockFiles = BEDROCK_CONTRACTS.map((name) => {
     const { abi, bytecode, deployedBytecode } = loadBedrockArtifact(name);
     const file = join(artifactsDir, 'bedrock', `${name}.json`);
-    writeFileSync(file, JSON.stringify({ contractName: name, abi, bytecode: bytecode.object, deployedBytecode: deployedBytecode.object }));
+    writeFileSync(
+      file,
+      JSON.stringify({ contractName: name, abi, bytecode: bytecode.object, deployedBytecode: deployedBytecode.object }),
+    );
     return file;
   });
   const allFiles = [...artifactFiles, ...bedrockFiles];
@@ -103,7 +113,9 @@ function main(): void {
     target: 'ethers-v6',
   }).then(() => {
     writeFileSync(stampFile, digest);
-    process.stdout.write(`compiled ${artifactFiles.length} contracts with solc ${solc.version()}, bindings in ${relative(process.cwd(), typesDir)}\n`);
+    process.stdout.write(
+      `compiled ${artifactFiles.length} contracts with solc ${solc.version()}, bindings in ${relative(process.cwd(), typesDir)}\n`,
+    );
   });
 }
 

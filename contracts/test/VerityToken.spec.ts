@@ -60,7 +60,13 @@ describe('VerityToken (VTY)', () => {
         { name: 'deadline', type: 'uint256' },
       ],
     };
-    const message = { owner: owner.address, spender: spender.address, value, nonce: nonce ?? (await token.nonces(owner.address)), deadline };
+    const message = {
+      owner: owner.address,
+      spender: spender.address,
+      value,
+      nonce: nonce ?? (await token.nonces(owner.address)),
+      deadline,
+    };
     return Signature.from(await owner.signTypedData(domain, types, message));
   }
 
@@ -71,7 +77,9 @@ describe('VerityToken (VTY)', () => {
     await (await asSpender.permit(holder.address, spender.address, 5n, deadline, sig.v, sig.r, sig.s)).wait();
     expect(await token.allowance(holder.address, spender.address)).toBe(5n);
     expect(await token.nonces(holder.address)).toBe(1n);
-    expect(await revertOf(asSpender.permit(holder.address, spender.address, 5n, deadline, sig.v, sig.r, sig.s))).toBe('ERC2612InvalidSigner');
+    expect(await revertOf(asSpender.permit(holder.address, spender.address, 5n, deadline, sig.v, sig.r, sig.s))).toBe(
+      'ERC2612InvalidSigner',
+    );
   });
 
   it('refuses an expired permit and one signed by someone else', async () => {

@@ -10,13 +10,17 @@ const int = (min: number, fallback: number) => z.coerce.number().int().min(min).
 
 const envSchema = z.object({
   DEVNET_DIR: z.string().min(1).default('.devnet'),
+  DEVNET_HOST: z.string().min(1).default('127.0.0.1'),
   DEVNET_L1_PORT: int(0, 8545).pipe(z.number().max(65535)),
   DEVNET_L2_PORT: int(0, 9545).pipe(z.number().max(65535)),
   DEVNET_L1_BLOCK_TIME: int(0, 1),
   DEVNET_L2_BLOCK_TIME: int(0, 1),
   DEVNET_FINALIZATION_PERIOD_SECONDS: int(0, 12),
   DEVNET_SUBMISSION_INTERVAL: int(1, 2),
-  RELAYER_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/verity'),
+  RELAYER_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/verity'),
   RELAYER_CONFIRMATIONS: int(0, 1),
   ROLLUP_POLL_INTERVAL_MS: int(50, 500),
   BRIDGE_DEPLOYMENT_FILE: z.string().min(1).optional(),
@@ -31,6 +35,7 @@ const envSchema = z.object({
 export type RollupConfig = Readonly<{
   devnet: Readonly<{
     dir: string;
+    host: string;
     l1Port: number;
     l2Port: number;
     l1BlockTime: number;
@@ -58,12 +63,12 @@ export function loadRollupConfig(env: NodeJS.ProcessEnv = process.env, isTty = B
   const problems = parsed.success
     ? check(parsed.data)
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  if (!parsed.success || problems.length > 0)
-    throw new InvalidArgumentError(`invalid configuration: ${problems.join('; ')}`);
+  if (!parsed.success || problems.length > 0) throw new InvalidArgumentError(`invalid configuration: ${problems.join('; ')}`);
   const e = parsed.data;
   return Object.freeze({
     devnet: Object.freeze({
       dir: e.DEVNET_DIR,
+      host: e.DEVNET_HOST,
       l1Port: e.DEVNET_L1_PORT,
       l2Port: e.DEVNET_L2_PORT,
       l1BlockTime: e.DEVNET_L1_BLOCK_TIME,

@@ -35,7 +35,9 @@ describe('challenger', () => {
     expect(result.checked).toBe(proposed.length);
     expect(result.deleted).toBeUndefined();
     for (const p of proposed) {
-      expect(p.outputRoot).toBe((await computeOutputRoot({ l2Provider: devnet.l2Provider, l2BlockNumber: p.l2BlockNumber })).outputRoot);
+      expect(p.outputRoot).toBe(
+        (await computeOutputRoot({ l2Provider: devnet.l2Provider, l2BlockNumber: p.l2BlockNumber })).outputRoot,
+      );
     }
   });
 
@@ -48,7 +50,11 @@ describe('challenger', () => {
     expect(await oracle().nextOutputIndex()).toBe(countBefore + 1n);
 
     const result = await devnet.challenger.step();
-    expect(result.deleted).toMatchObject({ l2OutputIndex: countBefore, l2BlockNumber: bad.l2BlockNumber, posted: bad.outputRoot });
+    expect(result.deleted).toMatchObject({
+      l2OutputIndex: countBefore,
+      l2BlockNumber: bad.l2BlockNumber,
+      posted: bad.outputRoot,
+    });
     expect(await oracle().nextOutputIndex()).toBe(countBefore);
     expect(await oracle().nextBlockNumber()).toBe(bad.l2BlockNumber);
 

@@ -1,12 +1,7 @@
 import { isError } from 'ethers';
 
 import { BaseError } from '../errors/base';
-import {
-  ChainUnavailableError,
-  ContractRevertedError,
-  InsufficientFundsError,
-  NonceTooLowError,
-} from '../errors/rollup';
+import { ChainUnavailableError, ContractRevertedError, InsufficientFundsError, NonceTooLowError } from '../errors/rollup';
 
 export type ToChainErrorReturnType =
   | ChainUnavailableError

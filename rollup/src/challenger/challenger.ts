@@ -48,19 +48,34 @@ export class Challenger {
       checked++;
       if (expected.toLowerCase() !== output.outputRoot.toLowerCase()) {
         if (l1Now - output.timestamp >= period) {
-          this.log.error({ l2OutputIndex: index.toString(), l2Block: output.l2BlockNumber.toString() }, 'wrong output already finalized');
+          this.log.error(
+            { l2OutputIndex: index.toString(), l2Block: output.l2BlockNumber.toString() },
+            'wrong output already finalized',
+          );
           this.cursor++;
           continue;
         }
         const tx = await this.oracle.deleteL2Outputs(index);
         await tx.wait();
         this.log.warn(
-          { l2OutputIndex: index.toString(), l2Block: output.l2BlockNumber.toString(), posted: output.outputRoot, expected, txHash: tx.hash },
+          {
+            l2OutputIndex: index.toString(),
+            l2Block: output.l2BlockNumber.toString(),
+            posted: output.outputRoot,
+            expected,
+            txHash: tx.hash,
+          },
           'wrong output deleted',
         );
         return {
           checked,
-          deleted: { l2OutputIndex: index, l2BlockNumber: output.l2BlockNumber, posted: output.outputRoot, expected, l1TxHash: tx.hash },
+          deleted: {
+            l2OutputIndex: index,
+            l2BlockNumber: output.l2BlockNumber,
+            posted: output.outputRoot,
+            expected,
+            l1TxHash: tx.hash,
+          },
         };
       }
       this.cursor++;

@@ -2,13 +2,7 @@ import { Wallet } from 'ethers';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
-import {
-  BridgeClient,
-  formatAmount,
-  InvalidArgumentError,
-  parseAmount,
-  resolveToken,
-} from '../../../bridge/src';
+import { BridgeClient, formatAmount, InvalidArgumentError, parseAmount, resolveToken } from '../../../bridge/src';
 import type { RollupConfig } from '../config';
 import { DEVNET_ROLES, devnetPrivateKey } from '../devnet/accounts';
 import { readDeployment, type Deployment } from '../devnet/addresses';
@@ -25,14 +19,16 @@ function requireTxHash(value: string): string {
 
 function requireAddress(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new InvalidArgumentError(`invalid address '${value}': expected 0x and 40 hex digits`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value))
+    throw new InvalidArgumentError(`invalid address '${value}': expected 0x and 40 hex digits`);
   return value;
 }
 
 /** The signer: --private-key, else BRIDGE_PRIVATE_KEY, else a devnet account by name or anvil index. */
 function resolvePrivateKey(options: SignerOptions, config: RollupConfig): string {
   if (options.privateKey !== undefined) {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(options.privateKey)) throw new InvalidArgumentError('invalid --private-key: expected 0x and 64 hex digits');
+    if (!/^0x[0-9a-fA-F]{64}$/.test(options.privateKey))
+      throw new InvalidArgumentError('invalid --private-key: expected 0x and 64 hex digits');
     return options.privateKey;
   }
   if (config.bridge.privateKey) return config.bridge.privateKey;
@@ -55,7 +51,8 @@ function openClient(options: SignerOptions, config: RollupConfig): { client: Bri
 async function waitForWindow(client: BridgeClient, l2TxHash: string): Promise<void> {
   const timing = await client.getWithdrawalTiming(l2TxHash);
   const total = timing ? Number(timing.finalizableAfter - timing.provenAt) + 1 : 0;
-  const bar = process.stdout.isTTY && total > 0 ? new SingleBar({ format: '  finalization window [{bar}] {value}/{total} s' }) : undefined;
+  const bar =
+    process.stdout.isTTY && total > 0 ? new SingleBar({ format: '  finalization window [{bar}] {value}/{total} s' }) : undefined;
   if (!bar) say(`  waiting out the finalization window (${total} s of L1 time)…`);
   bar?.start(total, 0);
   try {
@@ -70,10 +67,18 @@ async function waitForWindow(client: BridgeClient, l2TxHash: string): Promise<vo
   }
 }
 
-export async function runWithdrawal(client: BridgeClient, deployment: Deployment, token: string, amount: bigint, recipient?: string): Promise<void> {
+export async function runWithdrawal(
+  client: BridgeClient,
+  deployment: Deployment,
+  token: string,
+  amount: bigint,
+  recipient?: string,
+): Promise<void> {
   const t = resolveToken(deployment, token);
   const started = await client.initiateWithdrawal({ token, amount, recipient });
-  say(`✔ withdrawal of ${formatAmount(amount, t.decimals)} ${t.symbol} initiated on L2 (tx ${started.l2TxHash}, block ${started.l2BlockNumber})`);
+  say(
+    `✔ withdrawal of ${formatAmount(amount, t.decimals)} ${t.symbol} initiated on L2 (tx ${started.l2TxHash}, block ${started.l2BlockNumber})`,
+  );
   say('  waiting for an output root that covers it…');
   await client.waitForWithdrawal(started.l2TxHash, 'READY_TO_PROVE');
   const proven = await client.proveWithdrawal(started.l2TxHash);
@@ -83,10 +88,19 @@ export async function runWithdrawal(client: BridgeClient, deployment: Deployment
   say(`✔ finalized on L1 (tx ${finalized.l1TxHash}, gas ${finalized.l1Gas})`);
 }
 
-export async function runDeposit(client: BridgeClient, deployment: Deployment, token: string, amount: bigint, recipient?: string, wait = true): Promise<string> {
+export async function runDeposit(
+  client: BridgeClient,
+  deployment: Deployment,
+  token: string,
+  amount: bigint,
+  recipient?: string,
+  wait = true,
+): Promise<string> {
   const t = resolveToken(deployment, token);
   const sent = await client.deposit({ token, amount, recipient });
-  say(`✔ deposit of ${formatAmount(amount, t.decimals)} ${t.symbol} sent on L1 (tx ${sent.l1TxHash}, gas ${sent.depositGas}${sent.approveGas ? ` + approve ${sent.approveGas}` : ''})`);
+  say(
+    `✔ deposit of ${formatAmount(amount, t.decimals)} ${t.symbol} sent on L1 (tx ${sent.l1TxHash}, gas ${sent.depositGas}${sent.approveGas ? ` + approve ${sent.approveGas}` : ''})`,
+  );
   if (wait) {
     say('  waiting for the relayer to bring it to L2…');
     await client.waitForDeposit(sent.l1TxHash);
@@ -101,7 +115,7 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
     cmd
       .option('--account <name>', 'devnet account: alice, bob or an anvil index')
       .option('--private-key <hex>', 'signer key (or BRIDGE_PRIVATE_KEY)')
-      .option('--deployment <file>', 'deployment addresses JSON (default: the devnet\'s)');
+      .option('--deployment <file>', "deployment addresses JSON (default: the devnet's)");
 
   signerOptions(bridge.command('deposit').description('deposit tokens from L1 to L2'))
     .requiredOption('--amount <amount>', 'amount in tokens, e.g. 100 or 0.5')
@@ -112,10 +126,19 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
       const config = getConfig();
       const { client, deployment } = openClient(options, config);
       const token = resolveToken(deployment, options.token);
-      await runDeposit(client, deployment, options.token, parseAmount(options.amount, token.decimals), requireAddress(options.to), options.wait);
+      await runDeposit(
+        client,
+        deployment,
+        options.token,
+        parseAmount(options.amount, token.decimals),
+        requireAddress(options.to),
+        options.wait,
+      );
     });
 
-  signerOptions(bridge.command('withdraw').description('withdraw tokens from L2 to L1: initiate, prove, wait the window, finalize'))
+  signerOptions(
+    bridge.command('withdraw').description('withdraw tokens from L2 to L1: initiate, prove, wait the window, finalize'),
+  )
     .requiredOption('--amount <amount>', 'amount in tokens, e.g. 40')
     .option('--token <token>', 'token symbol or address', 'VTY')
     .option('--to <address>', 'L1 recipient (default: the sender)')
@@ -131,19 +154,21 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
       say(`✔ withdrawal initiated on L2 (tx ${started.l2TxHash}); next: verity bridge prove ${started.l2TxHash}`);
     });
 
-  signerOptions(bridge.command('prove').description('prove an initiated withdrawal on L1').argument('<l2TxHash>'))
-    .action(async (l2TxHash: string, options: SignerOptions) => {
+  signerOptions(bridge.command('prove').description('prove an initiated withdrawal on L1').argument('<l2TxHash>')).action(
+    async (l2TxHash: string, options: SignerOptions) => {
       const { client } = openClient(options, getConfig());
       const proven = await client.proveWithdrawal(requireTxHash(l2TxHash));
       say(`✔ proven on L1 (tx ${proven.l1TxHash}, gas ${proven.l1Gas})`);
-    });
+    },
+  );
 
-  signerOptions(bridge.command('finalize').description('finalize a proven withdrawal on L1 after the window').argument('<l2TxHash>'))
-    .action(async (l2TxHash: string, options: SignerOptions) => {
-      const { client } = openClient(options, getConfig());
-      const finalized = await client.finalizeWithdrawal(requireTxHash(l2TxHash));
-      say(`✔ finalized on L1 (tx ${finalized.l1TxHash}, gas ${finalized.l1Gas})`);
-    });
+  signerOptions(
+    bridge.command('finalize').description('finalize a proven withdrawal on L1 after the window').argument('<l2TxHash>'),
+  ).action(async (l2TxHash: string, options: SignerOptions) => {
+    const { client } = openClient(options, getConfig());
+    const finalized = await client.finalizeWithdrawal(requireTxHash(l2TxHash));
+    say(`✔ finalized on L1 (tx ${finalized.l1TxHash}, gas ${finalized.l1Gas})`);
+  });
 
   bridge
     .command('status')
@@ -170,6 +195,8 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
       const client = new BridgeClient({ deployment, privateKey: key });
       const token = resolveToken(deployment, options.token);
       const balances = await client.balances(options.token, address ?? client.address);
-      say(`${address ?? client.address}: L1 ${formatAmount(balances.l1, token.decimals)} ${token.symbol}, L2 ${formatAmount(balances.l2, token.decimals)} ${token.symbol}`);
+      say(
+        `${address ?? client.address}: L1 ${formatAmount(balances.l1, token.decimals)} ${token.symbol}, L2 ${formatAmount(balances.l2, token.decimals)} ${token.symbol}`,
+      );
     });
 }

@@ -20,6 +20,7 @@ export async function bootDevnet(config: RollupConfig, onCritical: (err: unknown
   mkdirSync(config.devnet.dir, { recursive: true });
   const devnet = await startDevnet({
     dir: config.devnet.dir,
+    host: config.devnet.host,
     l1Port: config.devnet.l1Port,
     l2Port: config.devnet.l2Port,
     l1BlockTime: config.devnet.l1BlockTime,
@@ -56,7 +57,10 @@ export function printDevnetSummary(devnet: Devnet): void {
     ['OptimismPortal', d.l1.contracts.OptimismPortal],
     ['L2OutputOracle', d.l1.contracts.L2OutputOracle],
     ['finalization window', `${d.rollup.finalizationPeriodSeconds} s`],
-    ['demo accounts', `alice ${new Wallet(devnetRoleKey('alice')).address} (anvil #${DEVNET_ROLES.alice}), bob ${new Wallet(devnetRoleKey('bob')).address} (anvil #${DEVNET_ROLES.bob})`],
+    [
+      'demo accounts',
+      `alice ${new Wallet(devnetRoleKey('alice')).address} (anvil #${DEVNET_ROLES.alice}), bob ${new Wallet(devnetRoleKey('bob')).address} (anvil #${DEVNET_ROLES.bob})`,
+    ],
   ]);
 }
 
@@ -75,7 +79,9 @@ export async function runUntilSignal(config: RollupConfig, devnet: Devnet, stopp
 }
 
 export function registerDevnetCommands(program: Command, getConfig: () => RollupConfig): void {
-  const devnet = program.command('devnet').description('the local OP Stack: anvil L1 + L2, OP contracts, relayer, proposer, challenger');
+  const devnet = program
+    .command('devnet')
+    .description('the local OP Stack: anvil L1 + L2, OP contracts, relayer, proposer, challenger');
 
   devnet
     .command('up')
@@ -120,7 +126,11 @@ export function registerDevnetCommands(program: Command, getConfig: () => Rollup
       const l2 = new JsonRpcProvider(state.l2RpcUrl, deployment.l2.chainId, { staticNetwork: true });
       try {
         const oracle = L2OutputOracle__factory.connect(deployment.l1.contracts.L2OutputOracle, l1);
-        const [l1Block, l2Block, nextOutput] = await Promise.all([l1.getBlockNumber(), l2.getBlockNumber(), oracle.nextOutputIndex()]);
+        const [l1Block, l2Block, nextOutput] = await Promise.all([
+          l1.getBlockNumber(),
+          l2.getBlockNumber(),
+          oracle.nextOutputIndex(),
+        ]);
         const latest = nextOutput > 0n ? await oracle.getL2Output(nextOutput - 1n) : undefined;
         say(`devnet running (pid ${state.pid}, since ${state.startedAt})`);
         table([

@@ -11,6 +11,8 @@ export type AnvilParameters = {
   /** Used in logs and errors: "l1" or "l2". */
   name: string;
   chainId: number;
+  /** Bind address; 127.0.0.1 by default (0.0.0.0 inside a container). */
+  host?: string;
   /** 0 picks a free port. */
   port?: number;
   /** Run with `--network optimism` (accepts deposit transactions, type 0x7e). */
@@ -66,10 +68,14 @@ export async function freePort(): Promise<number> {
 export async function startAnvil(parameters: AnvilParameters): Promise<Anvil> {
   const port = parameters.port || (await freePort());
   const args = [
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--chain-id', String(parameters.chainId),
-    '--max-persisted-states', String(parameters.maxPersistedStates ?? 10_000),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--chain-id',
+    String(parameters.chainId),
+    '--max-persisted-states',
+    String(parameters.maxPersistedStates ?? 10_000),
     '--no-request-size-limit',
   ];
   if (parameters.optimism) args.push('--network', 'optimism');
@@ -106,7 +112,8 @@ export async function startAnvil(parameters: AnvilParameters): Promise<Anvil> {
         break;
       } catch (err) {
         if (err instanceof AnvilStartError) throw err;
-        if (Date.now() > deadline) throw new AnvilStartError(parameters.name, { details: 'RPC did not answer in 15 s', cause: err });
+        if (Date.now() > deadline)
+          throw new AnvilStartError(parameters.name, { details: 'RPC did not answer in 15 s', cause: err });
         await new Promise((r) => setTimeout(r, 50));
       }
     }

@@ -71,7 +71,9 @@ export async function deployL1(parameters: DeployL1Parameters): Promise<DeployL1
     const tx = await Proxy__factory.connect(proxies[name], deployer).upgradeToAndCall(implementation, initData);
     await tx.wait();
   };
-  const deployImpl = async <T extends { deploy(): Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }> }>(
+  const deployImpl = async <
+    T extends { deploy(): Promise<{ waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }> },
+  >(
     factory: T,
   ): Promise<string> => {
     const c = await factory.deploy();

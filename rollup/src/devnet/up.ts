@@ -22,6 +22,8 @@ export const L2_CHAIN_ID = 901;
 export type StartDevnetParameters = {
   /** Holds logs and the deployment file. */
   dir: string;
+  /** Bind address of both anvils (RPC URLs in the deployment file still name 127.0.0.1). */
+  host?: string;
   l1Port?: number;
   l2Port?: number;
   /** Seconds per L1 block after deployment; 0 keeps one block per transaction (tests step time by hand). */
@@ -66,12 +68,19 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
   const started = Date.now();
   // Deploy on automine (one block per tx), switch to interval mining afterwards: ~50 deploy txs would
   // otherwise wait a block time each.
-  const l1 = await startAnvil({ name: 'l1', chainId: L1_CHAIN_ID, port: parameters.l1Port, logFile: join(parameters.dir, 'l1.log') });
+  const l1 = await startAnvil({
+    name: 'l1',
+    chainId: L1_CHAIN_ID,
+    host: parameters.host,
+    port: parameters.l1Port,
+    logFile: join(parameters.dir, 'l1.log'),
+  });
   let l2: Anvil | undefined;
   try {
     l2 = await startAnvil({
       name: 'l2',
       chainId: L2_CHAIN_ID,
+      host: parameters.host,
       port: parameters.l2Port,
       optimism: true,
       logFile: join(parameters.dir, 'l2.log'),
@@ -191,5 +200,18 @@ async function deployAndRun(
       log.info({}, 'devnet stopped');
     })());
 
-  return { l1, l2, l1Provider, l2Provider, deployment, deploymentFile, relayer, proposer, challenger, relayerStore, bootMs, stop };
+  return {
+    l1,
+    l2,
+    l1Provider,
+    l2Provider,
+    deployment,
+    deploymentFile,
+    relayer,
+    proposer,
+    challenger,
+    relayerStore,
+    bootMs,
+    stop,
+  };
 }

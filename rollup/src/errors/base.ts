@@ -24,6 +24,7 @@ export class BaseError extends Error {
 
   /** Follows the cause chain; returns the first error `fn` accepts, or the deepest one when no `fn`. */
   walk(fn?: (err: unknown) => boolean): unknown {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk starts at this error
     let current: unknown = this;
     for (;;) {
       if (fn?.(current)) return current;

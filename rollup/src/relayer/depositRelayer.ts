@@ -57,9 +57,10 @@ export class DepositRelayer {
     const confirmed = head - BigInt(confirmations);
     const fromBlock = cursor + 1n;
     if (confirmed < fromBlock) return { relayed: 0, skipped: 0, l1Cursor: cursor };
-    const toBlock = confirmed < fromBlock + BigInt(this.parameters.maxBlockRange ?? 2000) - 1n
-      ? confirmed
-      : fromBlock + BigInt(this.parameters.maxBlockRange ?? 2000) - 1n;
+    const toBlock =
+      confirmed < fromBlock + BigInt(this.parameters.maxBlockRange ?? 2000) - 1n
+        ? confirmed
+        : fromBlock + BigInt(this.parameters.maxBlockRange ?? 2000) - 1n;
 
     const logs: Log[] = await l1Provider.getLogs({
       address: portal,
@@ -73,7 +74,8 @@ export class DepositRelayer {
     let skipped = 0;
     for (const log of logs) {
       const deposit = decodeDepositLog(log);
-      (await this.relay(streamId, deposit)) ? relayed++ : skipped++;
+      if (await this.relay(streamId, deposit)) relayed++;
+      else skipped++;
     }
     await store.setCursor(streamId, toBlock);
     return { relayed, skipped, l1Cursor: toBlock };
@@ -114,7 +116,13 @@ export class DepositRelayer {
     const receipt = await l2Provider.waitForTransaction(l2TxHash);
     await store.recordDeposit(streamId, record);
     this.log.info(
-      { depositHash, l1TxHash: deposit.l1TxHash, l1Block: deposit.l1BlockNumber.toString(), l2Block: receipt?.blockNumber, status: receipt?.status },
+      {
+        depositHash,
+        l1TxHash: deposit.l1TxHash,
+        l1Block: deposit.l1BlockNumber.toString(),
+        l2Block: receipt?.blockNumber,
+        status: receipt?.status,
+      },
       'deposit relayed',
     );
     return true;

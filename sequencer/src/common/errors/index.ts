@@ -1,0 +1,12 @@
+export { BaseError, InvalidArgumentError } from '../../../../rollup/src/errors/base';
+import { BaseError } from '../../../../rollup/src/errors/base';
+
+export class DeploymentNotFoundError extends BaseError {
+  override name = 'DeploymentNotFoundError';
+  constructor(file: string) {
+    super(
+      'DEPLOYMENT_NOT_FOUND',
+      `no deployment at ${file}: start a devnet (\`verity devnet up\`) or set SEQUENCER_DEPLOYMENT_FILE`,
+    );
+  }
+}
