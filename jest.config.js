@@ -3,17 +3,15 @@
  * Unit specs sit beside the code (*.spec.ts); end-to-end suites live in test/ (*.e2e.ts). Suites run one at a
  * time (--runInBand): each e2e file boots its own devnet, and 2 CI cores are better spent inside a suite.
  */
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const packages = ['contracts', 'rollup', 'bridge/src', 'sequencer', 'prover', 'circuits', 'test'];
+
 module.exports = {
   testEnvironment: 'node',
-  roots: [
-    '<rootDir>/contracts',
-    '<rootDir>/rollup',
-    '<rootDir>/bridge/src',
-    '<rootDir>/sequencer',
-    '<rootDir>/prover',
-    '<rootDir>/circuits',
-    '<rootDir>/test',
-  ],
+  // A fresh clone lacks directories that hold no tracked file yet.
+  roots: packages.filter((dir) => existsSync(join(__dirname, dir))).map((dir) => `<rootDir>/${dir}`),
   testMatch: ['**/*.spec.ts', '**/*.e2e.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/build/'],
   transform: {
