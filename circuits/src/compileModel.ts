@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+import * as ort from 'onnxruntime-node';
+import * as snarkjs from 'snarkjs';
+
+import { emitCircom } from './emit/emitCircom';
+import { InvalidInputError, OnnxParseError } from './errors';
+import { argmax, evaluateFloat } from './ir/evaluateFloat';
+import { lowerGraph } from './ir/lowerGraph';
+import type { Program } from './ir/types';
+import type { ModelManifest } from './model/manifest';
+import { programFromJson, programToJson } from './model/serialize';
+import { readModel } from './onnx/readModel';
+import { modelPaths, templatesFile, type ModelPaths } from './paths';
+import { quantize } from './quantize/quantize';
+import type { QuantProgram } from './quantize/types';
+import { compileCircom } from './toolchain/compileCircom';
+
+/** BN254 scalar field modulus. */
+export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const VERITY_COMPILER_VERSION = '0.1.0';
+
+export type CompileModelParameters = {
+  name: string;
+  onnx: Uint8Array;
+  /** Float sample inputs: run through onnxruntime (the reference) and used to pick each tensor's scale. */
+  calibration: number[][];
+  /** Largest |input value| a request may carry. */
+  inputMaxAbs: number;
+  inputBits?: number;
+  activationBits?: number;
+  onProgress?: (step: string) => void;
+};
+
+export type CompiledModel = {
+  manifest: ModelManifest;
+  program: QuantProgram;
+  paths: ModelPaths;
+  /** Seconds spent in circom (0 when the build was cached). */
+  circomSeconds: number;
+  /** Largest |float IR − onnxruntime| over the calibration set (after the head). */
+  referenceError: number;
+};
+
+const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
+
+/** Runs onnxruntime on each sample and checks the lowered program computes the same thing. */
+async function checkAgainstOnnxRuntime(onnx: Uint8Array, program: Program, samples: number[][]): Promise<number> {
+  const session = await ort.InferenceSession.create(onnx);
+  let worst = 0;
+  try {
+    for (const sample of samples) {
+      const feeds = { [program.inputName]: new ort.Tensor('float32', Float32Array.from(sample), [1, ...program.inputShape]) };
+      const result = await session.run(feeds);
+      const reference = Array.from(result[program.outputName]!.data as Float32Array | BigInt64Array, Number);
+      const logits = Array.from(evaluateFloat(program, sample).output);
+      let ours = logits;
+      if (program.head === 'softmax') {
+        const m = Math.max(...logits);
+        const e = logits.map((v) => Math.exp(v - m));
+        const s = e.reduce((a, b) => a + b, 0);
+        ours = e.map((v) => v / s);
+      } else if (program.head === 'argmax') ours = [argmax(logits)];
+      const scale = Math.max(1, ...reference.map(Math.abs));
+      reference.forEach((r, i) => (worst = Math.max(worst, Math.abs(r - ours[i]!) / scale)));
+    }
+  } finally {
+    await session.release();
+  }
+  if (worst > 1e-3)
+    throw new OnnxParseError(`the compiled graph disagrees with onnxruntime (relative error ${worst.toExponential(2)})`);
+  return worst;
+}
+
+/**
+ * ONNX → fixed-point program → circom → r1cs + wasm, cached by content hash: the same model and options reuse
+ * circuits/build/<name>-<hash>. Weights are circuit constants, so the circuit (and later its verification key)
+ * identifies the model.
+ */
+export async function compileModel(parameters: CompileModelParameters): Promise<CompiledModel> {
+  const progress = parameters.onProgress ?? (() => undefined);
+  if (parameters.calibration.length === 0) throw new InvalidInputError('calibration needs at least one sample input');
+  progress('parse ONNX');
+  const graph = readModel(parameters.onnx);
+  const ir = lowerGraph(graph);
+  progress('run the float reference (onnxruntime)');
+  const referenceError = await checkAgainstOnnxRuntime(parameters.onnx, ir, parameters.calibration);
+  progress('quantize');
+  const program = quantize({
+    program: ir,
+    calibration: parameters.calibration,
+    inputMaxAbs: parameters.inputMaxAbs,
+    inputBits: parameters.inputBits,
+    activationBits: parameters.activationBits,
+  });
+  const programJson = programToJson(program);
+  const onnxSha256 = sha256(parameters.onnx);
+  // 31 bytes of the hash: always below the field modulus.
+  const modelId = BigInt('0x' + sha256(`${onnxSha256}:${sha256(programJson)}`).slice(0, 62)) % FIELD_MODULUS;
+  const source = emitCircom({ program, modelId, templatesInclude: '../../templates/verity.circom' });
+  const circuitSha256 = sha256(source + readFileSync(templatesFile, 'utf8'));
+  const paths = modelPaths(parameters.name, circuitSha256);
+
+  let circomSeconds = 0;
+  if (!existsSync(paths.r1cs) || !existsSync(paths.wasm)) {
+    mkdirSync(paths.dir, { recursive: true });
+    writeFileSync(paths.circom, source);
+    writeFileSync(paths.program, programJson);
+    progress('compile the circuit (circom)');
+    circomSeconds = (await compileCircom({ circomFile: paths.circom, outDir: paths.dir })).seconds;
+  }
+  const info = await snarkjs.r1cs.info(paths.r1cs);
+  const manifest: ModelManifest = {
+    name: parameters.name,
+    modelId: modelId.toString(),
+    onnxSha256,
+    circuitSha256,
+    r1csSha256: sha256(readFileSync(paths.r1cs)),
+    compiler: { circom: '2.2.3 (circom2 npm)', verity: VERITY_COMPILER_VERSION },
+    publicSignals: ['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover'],
+    input: { shape: program.inputShape, scale: program.inputScale, bits: program.inputBits, maxAbs: parameters.inputMaxAbs },
+    output: { shape: program.outputShape, scale: program.outputScale, bits: program.outputBits, head: program.head },
+    ops: ir.sourceOps,
+    layers: program.layers.map((l) =>
+      l.kind === 'affine'
+        ? { kind: l.kind, ops: l.ops, outSize: l.outSize, shift: l.shift, bits: l.bits, relu: l.relu }
+        : { kind: l.kind, ops: l.ops, outSize: l.outSize, bits: l.bits },
+    ),
+    constraints: info.nConstraints,
+    parameters: ir.layers.reduce((a, l) => a + (l.kind === 'affine' ? l.rows.reduce((b, r) => b + r.idx.length + 1, 0) : 0), 0),
+    activations: program.layers.reduce((a, l) => a + (l.kind === 'permute' ? 0 : l.outSize), 0),
+    rounding: 'round half up: floor((acc + 2^(shift-1)) / 2^shift), remainder range-checked in the circuit',
+  };
+  writeFileSync(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
+  return { manifest, program, paths, circomSeconds, referenceError };
+}
+
+/** Loads a compiled model from its build directory (manifest + program). */
+export function loadCompiledModel(paths: ModelPaths): Omit<CompiledModel, 'circomSeconds' | 'referenceError'> {
+  return {
+    manifest: JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest,
+    program: programFromJson(readFileSync(paths.program, 'utf8')),
+    paths,
+  };
+}

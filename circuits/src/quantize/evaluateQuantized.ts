@@ -1,0 +1,66 @@
+import { ActivationOverflowError, InvalidInputError } from '../errors';
+import { size } from '../ir/types';
+import { roundShift, type QuantProgram } from './types';
+
+export type EvaluateQuantizedReturnType = {
+  /** The last layer's integers (scale `outputScale`). */
+  output: number[];
+  /** Index of the largest output (lowest index on ties), as the circuit computes it. */
+  argmax: number;
+  /** Every layer's integers, for witness tests. */
+  activations: number[][];
+};
+
+/** Float input → the integers the circuit takes: round(x · 2^inputScale), rejecting NaN, ±∞, wrong sizes and range. */
+export function quantizeInput(program: QuantProgram, input: ArrayLike<number>): number[] {
+  const expected = size(program.inputShape);
+  if (input.length !== expected)
+    throw new InvalidInputError(
+      `input has ${input.length} values, the model takes ${expected} (shape [${program.inputShape.join(', ')}])`,
+    );
+  const limit = 2 ** (program.inputBits - 1) - 1;
+  return Array.from(input, (x, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw new InvalidInputError(`input[${i}] is ${String(x)}: every value must be a finite number`);
+    const q = Math.round(x * 2 ** program.inputScale);
+    if (Math.abs(q) > limit)
+      throw new InvalidInputError(`input[${i}] = ${x} is outside the model's input range ±${limit / 2 ** program.inputScale}`);
+    return q;
+  });
+}
+
+/**
+ * The project's fixed-point evaluator: the circuit's integer semantics, exactly. Plain float64 arithmetic is exact
+ * here because `quantize` bounds every accumulator below 2^50 and division by 2^shift is exact.
+ */
+export function evaluateQuantized(program: QuantProgram, inputQ: number[]): EvaluateQuantizedReturnType {
+  let x = inputQ;
+  const activations: number[][] = [];
+  for (const layer of program.layers) {
+    const bound = 2 ** (layer.bits - 1);
+    switch (layer.kind) {
+      case 'affine':
+        x = layer.rows.map((r) => {
+          let acc = r.b;
+          for (let t = 0; t < r.idx.length; t++) acc += r.w[t]! * x[r.idx[t]!]!;
+          const y = roundShift(acc, layer.shift);
+          if (y < -bound || y >= bound) throw new ActivationOverflowError(layer.name, y, bound);
+          return layer.relu && y < 0 ? 0 : y;
+        });
+        break;
+      case 'relu':
+        x = x.map((v) => (v < 0 ? 0 : v));
+        break;
+      case 'max':
+        x = layer.groups.map((g) => Math.max(...Array.from(g, (i) => x[i]!)));
+        break;
+      case 'permute':
+        x = Array.from(layer.map, (i) => x[i]!);
+        break;
+    }
+    activations.push(x);
+  }
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
+  return { output: x, argmax: best, activations };
+}

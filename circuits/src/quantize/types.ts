@@ -1,0 +1,43 @@
+import type { Head } from '../ir/types';
+
+/**
+ * The fixed-point program: every tensor t holds integers q with value ≈ q / 2^scale(t), and |q| < 2^(bits(t)-1).
+ * Affine layers multiply by integer weights (scale wScale) and then rescale by `shift` bits with the rounding
+ * rule of `roundShift` (round half up: floor((acc + 2^(shift-1)) / 2^shift)), which the circuit enforces with a
+ * range-checked remainder. The circuit and `evaluateQuantized` implement exactly this, bit for bit.
+ */
+export type QuantAffineRow = { idx: Int32Array; w: Int32Array; b: number };
+
+export type QuantLayer =
+  | {
+      kind: 'affine';
+      name: string;
+      ops: string[];
+      outSize: number;
+      rows: QuantAffineRow[];
+      /** ReLU fused into the rescale (the sign bit is already in the range check). */
+      relu: boolean;
+      shift: number;
+      bits: number;
+      inScale: number;
+      wScale: number;
+      outScale: number;
+    }
+  | { kind: 'relu'; name: string; ops: string[]; outSize: number; bits: number; outScale: number }
+  | { kind: 'max'; name: string; ops: string[]; outSize: number; groups: Int32Array[]; bits: number; outScale: number }
+  | { kind: 'permute'; name: string; ops: string[]; outSize: number; map: Int32Array; bits: number; outScale: number };
+
+export type QuantProgram = {
+  inputShape: number[];
+  inputScale: number;
+  inputBits: number;
+  outputShape: number[];
+  outputScale: number;
+  outputBits: number;
+  head: Head;
+  layers: QuantLayer[];
+};
+
+export function roundShift(acc: number, shift: number): number {
+  return shift > 0 ? Math.floor((acc + 2 ** (shift - 1)) / 2 ** shift) : acc;
+}

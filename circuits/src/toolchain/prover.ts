@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { fork, type ChildProcess } from 'node:child_process';
+
+import type { Groth16Proof } from 'snarkjs';
+
+import { BaseError } from '../errors';
+
+type Pending = { resolve: (v: { proof: Groth16Proof; publicSignals: string[] }) => void; reject: (e: Error) => void };
+
+export class ProvingFailedError extends BaseError {
+  override name = 'ProvingFailedError';
+  constructor(details: string) {
+    super('PROVING_FAILED', 'the circuit rejected the witness (no proof can be made for these values)', { details });
+  }
+}
+
+/**
+ * One long-lived child process that proves on request (the first call pays snarkjs's curve set-up, later calls
+ * don't). The caller's event loop only ever waits on IPC.
+ */
+export class Groth16Worker {
+  private worker?: ChildProcess;
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+
+  private ensure(): ChildProcess {
+    if (this.worker) return this.worker;
+    const worker = fork(join(__dirname, 'proveWorker.js'), [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    worker.on('message', (m: { id: number; proof?: Groth16Proof; publicSignals?: string[]; error?: string }) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (!p) return;
+      if (m.error) p.reject(new ProvingFailedError(m.error.split('\n')[0] ?? m.error));
+      else p.resolve({ proof: m.proof!, publicSignals: m.publicSignals! });
+    });
+    const fail = (err: Error) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      this.worker = undefined;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new ProvingFailedError(`prover process exited with code ${code}`)));
+    // Do not keep the parent alive for an idle prover.
+    worker.unref();
+    worker.channel?.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  prove(input: Record<string, unknown>, wasm: string, zkey: string): Promise<{ proof: Groth16Proof; publicSignals: string[] }> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.ensure().send({ id, input, wasm, zkey });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (!worker || worker.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.disconnect();
+    });
+  }
+}
+
+let shared: Groth16Worker | undefined;
+export function sharedProver(): Groth16Worker {
+  return (shared ??= new Groth16Worker());
+}

@@ -1,0 +1,37 @@
+// snarkjs ships no type declarations; these cover the calls Verity makes.
+declare module 'snarkjs' {
+  export type Groth16Proof = {
+    pi_a: string[];
+    pi_b: string[][];
+    pi_c: string[];
+    protocol: string;
+    curve: string;
+  };
+  export type VerificationKey = Record<string, unknown> & { nPublic: number; protocol: string; curve: string };
+  type Logger = { debug(msg: string): void; info(msg: string): void; warn(msg: string): void; error(msg: string): void };
+  export const curves: { getCurveFromName(name: string): Promise<{ terminate(): Promise<void> }> };
+  export const powersOfTau: {
+    newAccumulator(curve: unknown, power: number, fileName: string, logger?: Logger): Promise<unknown>;
+    contribute(oldPtau: string, newPtau: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
+    preparePhase2(oldPtau: string, newPtau: string, logger?: Logger): Promise<unknown>;
+  };
+  export const zKey: {
+    newZKey(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<unknown>;
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
+    exportVerificationKey(zkey: string, logger?: Logger): Promise<VerificationKey>;
+    exportSolidityVerifier(zkey: string, templates: { groth16: string }, logger?: Logger): Promise<string>;
+  };
+  export const groth16: {
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: string | Uint8Array,
+      zkey: string | Uint8Array,
+      logger?: Logger,
+    ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
+    verify(vkey: VerificationKey, publicSignals: string[], proof: Groth16Proof, logger?: Logger): Promise<boolean>;
+    exportSolidityCallData(proof: Groth16Proof, publicSignals: string[]): Promise<string>;
+  };
+  export const r1cs: {
+    info(file: string, logger?: Logger): Promise<{ nConstraints: number; nVars: number; nPubInputs: number; nOutputs: number }>;
+  };
+}

@@ -1,0 +1,130 @@
+pragma circom 2.1.6;
+
+// Verity's fixed-point building blocks. Every signed value v of `bits` bits lives in the field as v mod p and is
+// range-checked as v + 2^(bits-1) in [0, 2^bits). The compiler (circuits/src/emit) instantiates these; the
+// project's evaluator (circuits/src/quantize/evaluateQuantized.ts) computes the same integers.
+
+include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/poseidon.circom";
+
+// out = floor((in + 2^(shift-1)) / 2^shift), round half up, with |out| < 2^(bits-1); relu = 1 also clamps at 0.
+// The remainder is range-checked to [0, 2^shift) and the quotient to `bits` bits: together they make the
+// quotient unique, so a prover cannot choose another rounding.
+template Rescale(shift, bits, relu) {
+    signal input in;
+    signal output out;
+    signal q;
+    signal r;
+    var half = shift > 0 ? 1 << (shift - 1) : 0;
+    // Shifts the hint's dividend to a non-negative integer (circom's \ and % act on field representatives).
+    var offset = 1 << (shift + bits + 8);
+    q <-- ((in + half + offset) \ (1 << shift)) - (offset \ (1 << shift));
+    r <-- (in + half + offset) % (1 << shift);
+    in + half === q * (1 << shift) + r;
+    component rBits = Num2Bits(shift);
+    rBits.in <== r;
+    component qBits = Num2Bits(bits);
+    qBits.in <== q + (1 << (bits - 1));
+    if (relu == 1) {
+        // The top bit of q + 2^(bits-1) is 1 exactly when q >= 0.
+        out <== q * qBits.out[bits - 1];
+    } else {
+        out <== q;
+    }
+}
+
+// ReLU of a value already known to fit in `bits` bits.
+template Relu(bits) {
+    signal input in;
+    signal output out;
+    component b = Num2Bits(bits);
+    b.in <== in + (1 << (bits - 1));
+    out <== in * b.out[bits - 1];
+}
+
+// max(a, b) for values of `bits` bits.
+template Max2(bits) {
+    signal input a;
+    signal input b;
+    signal output out;
+    component d = Num2Bits(bits + 1);
+    d.in <== a - b + (1 << bits);
+    out <== b + d.out[bits] * (a - b);
+}
+
+template MaxN(n, bits) {
+    signal input in[n];
+    signal output out;
+    component m[n];
+    signal best[n];
+    best[0] <== in[0];
+    for (var i = 1; i < n; i++) {
+        m[i] = Max2(bits);
+        m[i].a <== in[i];
+        m[i].b <== best[i - 1];
+        best[i] <== m[i].out;
+    }
+    out <== best[n - 1];
+}
+
+// Index of the largest value, the lowest index on ties.
+template ArgMax(n, bits) {
+    signal input in[n];
+    signal output index;
+    signal best[n];
+    signal idx[n];
+    component gt[n];
+    best[0] <== in[0];
+    idx[0] <== 0;
+    for (var i = 1; i < n; i++) {
+        gt[i] = Num2Bits(bits + 1);
+        // bit `bits` is 1 exactly when in[i] > best[i-1]
+        gt[i].in <== in[i] - best[i - 1] - 1 + (1 << bits);
+        best[i] <== best[i - 1] + gt[i].out[bits] * (in[i] - best[i - 1]);
+        idx[i] <== idx[i - 1] + gt[i].out[bits] * (i - idx[i - 1]);
+    }
+    index <== idx[n - 1];
+}
+
+// Poseidon commitment to n signed `bits`-bit values: range-check, pack 252 \ bits per field element, then
+// h = n; for each chunk of 14 elements: h = Poseidon16(h, domain, chunk). Same as circuits/src/commit/commitVector.ts.
+template Commit(n, bits, domain) {
+    signal input in[n];
+    signal output out;
+    var per = 252 \ bits;
+    var m = (n + per - 1) \ per;
+    var chunks = (m + 13) \ 14;
+    component rc[n];
+    for (var i = 0; i < n; i++) {
+        rc[i] = Num2Bits(bits);
+        rc[i].in <== in[i] + (1 << (bits - 1));
+    }
+    signal packed[m];
+    for (var j = 0; j < m; j++) {
+        var lc = 0;
+        for (var t = 0; t < per; t++) {
+            if (j * per + t < n) {
+                lc += (in[j * per + t] + (1 << (bits - 1))) * (1 << (bits * t));
+            }
+        }
+        packed[j] <== lc;
+    }
+    component h[chunks];
+    for (var c = 0; c < chunks; c++) {
+        h[c] = Poseidon(16);
+        if (c == 0) {
+            h[c].inputs[0] <== n;
+        } else {
+            h[c].inputs[0] <== h[c - 1].out;
+        }
+        h[c].inputs[1] <== domain;
+        for (var u = 0; u < 14; u++) {
+            if (c * 14 + u < m) {
+                h[c].inputs[2 + u] <== packed[c * 14 + u];
+            } else {
+                h[c].inputs[2 + u] <== 0;
+            }
+        }
+    }
+    out <== h[chunks - 1].out;
+}
