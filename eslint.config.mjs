@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/node_modules/', 'contracts/build/', 'dist/', '.devnet/', 'coverage/'] },
+  { ignores: ['node_modules/', '**/node_modules/', 'contracts/build/', 'circuits/build/', 'dist/', '.devnet/', 'coverage/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
