@@ -9,7 +9,7 @@ const { join } = require('node:path');
 const packages = ['contracts', 'rollup', 'bridge/src', 'sequencer', 'prover', 'circuits', 'test'];
 
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/helpers/jestEnvironment.js',
   // A fresh clone lacks directories that hold no tracked file yet.
   roots: packages.filter((dir) => existsSync(join(__dirname, dir))).map((dir) => `<rootDir>/${dir}`),
   testMatch: ['**/*.spec.ts', '**/*.e2e.ts'],

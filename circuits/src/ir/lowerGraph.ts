@@ -423,19 +423,29 @@ function permuteInto(p: { map: Int32Array; ops: string[] }, next: Layer): Layer 
   return { ...next, kind: 'permute', map: next.kind === 'permute' ? next.map.map((i) => p.map[i]!) : p.map } as Layer;
 }
 
+/** Merges two adjacent layers when that is free or cheaper; undefined when they must stay apart. */
+function merge(prev: Layer, layer: Layer): Layer[] | undefined {
+  if (prev.kind === 'affine' && layer.kind === 'affine') return [composeAffine(prev, layer)];
+  if (prev.kind === 'permute' && (layer.kind === 'affine' || layer.kind === 'max' || layer.kind === 'permute'))
+    return [permuteInto(prev, layer)];
+  // relu is elementwise: apply it before the permutation, and keep pushing the permutation forward.
+  if (prev.kind === 'permute' && layer.kind === 'relu') return [layer, prev];
+  return undefined;
+}
+
 /** Folds affine∘affine and pushes permutations into the layer that reads them (free in the circuit). */
 function simplify(input: Layer[]): Layer[] {
   const out: Layer[] = [];
   for (const layer of input) {
-    const prev = out[out.length - 1];
-    if (prev?.kind === 'affine' && layer.kind === 'affine') out[out.length - 1] = composeAffine(prev, layer);
-    else if (prev?.kind === 'permute' && (layer.kind === 'affine' || layer.kind === 'max' || layer.kind === 'permute'))
-      out[out.length - 1] = permuteInto(prev, layer);
-    else if (prev?.kind === 'permute' && layer.kind === 'relu') {
-      // relu is elementwise: apply it before the permutation, then keep permuting forward.
-      out[out.length - 1] = layer;
-      out.push(prev);
-    } else out.push(layer);
+    out.push(layer);
+    // Each merge can enable another with the layer before it: keep going while something merges.
+    for (let i = out.length - 1; i > 0; ) {
+      const merged = merge(out[i - 1]!, out[i]!);
+      if (!merged) break;
+      out.splice(i - 1, 2, ...merged);
+      i = merged.length === 1 ? i - 1 : i + 1;
+      if (i >= out.length) break;
+    }
   }
   return out;
 }

@@ -27,11 +27,16 @@ function tensorProto(t: WriteTensor): onnx.ITensorProto {
   return { name: t.name, dims: t.dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw };
 }
 
+/** ONNX attributes typed FLOAT even when the value is integral (alpha: 1.0 must not be written as INT 1). */
+const FLOAT_ATTRIBUTES = new Set(['alpha', 'beta', 'epsilon', 'momentum', 'gamma']);
+
 function attributeProto(name: string, value: number | number[] | string): onnx.IAttributeProto {
   const { AttributeType } = onnx.AttributeProto;
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
-  return Number.isInteger(value) ? { name, type: AttributeType.INT, i: value } : { name, type: AttributeType.FLOAT, f: value };
+  return Number.isInteger(value) && !FLOAT_ATTRIBUTES.has(name)
+    ? { name, type: AttributeType.INT, i: value }
+    : { name, type: AttributeType.FLOAT, f: value };
 }
 
 const valueInfo = (v: { name: string; shape: number[] }): onnx.IValueInfoProto => ({

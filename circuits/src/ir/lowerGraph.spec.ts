@@ -1,0 +1,154 @@
+import * as ort from 'onnxruntime-node';
+
+import { rng } from '../../models/train/dense';
+import { UnsupportedOperatorError } from '../errors';
+import { writeModel, type WriteModelParameters } from '../onnx/writeModel';
+import { readModel } from '../onnx/readModel';
+import { quantize } from '../quantize/quantize';
+import { evaluateQuantized, quantizeInput } from '../quantize/evaluateQuantized';
+import { argmax, evaluateFloat } from './evaluateFloat';
+import { lowerGraph } from './lowerGraph';
+
+const random = rng(1);
+const randoms = (n: number, scale = 1) => Array.from({ length: n }, () => (random() * 2 - 1) * scale);
+
+/** The layout torch.onnx.export writes for a small CNN: Conv with bias, Relu, MaxPool, Flatten, Gemm(transB=1). */
+function pytorchCnn(): WriteModelParameters {
+  return {
+    producer: 'pytorch-like',
+    inputs: [{ name: 'input.1', shape: [1, 1, 8, 8] }],
+    outputs: [{ name: '17', shape: [1, 3] }],
+    initializers: [
+      { name: 'conv1.weight', dims: [2, 1, 3, 3], data: randoms(18) },
+      { name: 'conv1.bias', dims: [2], data: randoms(2) },
+      { name: 'fc.weight', dims: [3, 18], data: randoms(54) },
+      { name: 'fc.bias', dims: [3], data: randoms(3) },
+    ],
+    nodes: [
+      { opType: 'Conv', name: '/conv1/Conv', inputs: ['input.1', 'conv1.weight', 'conv1.bias'], outputs: ['11'], attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], group: 1 } },
+      { opType: 'Relu', name: '/Relu', inputs: ['11'], outputs: ['12'] },
+      { opType: 'MaxPool', name: '/pool/MaxPool', inputs: ['12'], outputs: ['13'], attributes: { kernel_shape: [3, 3], strides: [3, 3], pads: [0, 0, 1, 1] } },
+      { opType: 'Flatten', name: '/Flatten', inputs: ['13'], outputs: ['14'], attributes: { axis: 1 } },
+      { opType: 'Gemm', name: '/fc/Gemm', inputs: ['14', 'fc.weight', 'fc.bias'], outputs: ['17'], attributes: { alpha: 1.0, beta: 1.0, transB: 1 } },
+    ],
+  };
+}
+
+/** Every other supported operator once: BatchNormalization, AveragePool, Transpose, Reshape, MatMul, Add, Sub, Mul, Div, GlobalAveragePool. */
+function everyOp(): WriteModelParameters {
+  return {
+    inputs: [{ name: 'x', shape: [1, 2, 6, 6] }],
+    outputs: [{ name: 'y', shape: [1, 4] }],
+    initializers: [
+      { name: 'w', dims: [3, 2, 3, 3], data: randoms(54) },
+      { name: 'bn.scale', dims: [3], data: [1.5, 0.5, 2] },
+      { name: 'bn.bias', dims: [3], data: [0.1, -0.2, 0.3] },
+      { name: 'bn.mean', dims: [3], data: [0.05, 0.1, -0.1] },
+      { name: 'bn.var', dims: [3], data: [1.2, 0.8, 2.0] },
+      { name: 'shape', dims: [2], data: [1, -1], type: 'int64' },
+      { name: 'm', dims: [27, 4], data: randoms(108) },
+      { name: 'add', dims: [4], data: randoms(4) },
+      { name: 'sub', dims: [1], data: [0.25] },
+      { name: 'mul', dims: [1, 4], data: [2, -1, 0.5, 3] },
+      { name: 'div', dims: [1], data: [4] },
+    ],
+    nodes: [
+      { opType: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['c'], attributes: { kernel_shape: [3, 3] } },
+      { opType: 'BatchNormalization', name: 'bn', inputs: ['c', 'bn.scale', 'bn.bias', 'bn.mean', 'bn.var'], outputs: ['b'], attributes: { epsilon: 1e-5 } },
+      { opType: 'Relu', name: 'relu', inputs: ['b'], outputs: ['r'] },
+      { opType: 'AveragePool', name: 'avg', inputs: ['r'], outputs: ['p'], attributes: { kernel_shape: [2, 2], strides: [1, 1] } },
+      { opType: 'Transpose', name: 'nhwc', inputs: ['p'], outputs: ['t'], attributes: { perm: [0, 2, 3, 1] } },
+      { opType: 'Reshape', name: 'flat', inputs: ['t', 'shape'], outputs: ['f'] },
+      { opType: 'MatMul', name: 'mm', inputs: ['f', 'm'], outputs: ['mmo'] },
+      { opType: 'Add', name: 'add', inputs: ['mmo', 'add'], outputs: ['a'] },
+      { opType: 'Sub', name: 'sub', inputs: ['a', 'sub'], outputs: ['s'] },
+      { opType: 'Mul', name: 'mul', inputs: ['s', 'mul'], outputs: ['mu'] },
+      { opType: 'Div', name: 'div', inputs: ['mu', 'div'], outputs: ['y0'] },
+      { opType: 'Identity', name: 'id', inputs: ['y0'], outputs: ['y'] },
+    ],
+  };
+}
+
+async function maxDiffAgainstOnnxRuntime(spec: WriteModelParameters, samples: number): Promise<number> {
+  const bytes = writeModel(spec);
+  const program = lowerGraph(readModel(bytes));
+  const session = await ort.InferenceSession.create(bytes);
+  let worst = 0;
+  for (let s = 0; s < samples; s++) {
+    const x = randoms(program.inputShape.reduce((a, b) => a * b, 1));
+    const out = await session.run({ [spec.inputs[0]!.name]: new ort.Tensor('float32', Float32Array.from(x), spec.inputs[0]!.shape) });
+    const reference = out[spec.outputs[0]!.name]!.data as Float32Array;
+    evaluateFloat(program, x).output.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - reference[i]!))));
+  }
+  await session.release();
+  return worst;
+}
+
+describe('lowerGraph', () => {
+  it('accepts the layout PyTorch exports and computes what onnxruntime computes', async () => {
+    expect(await maxDiffAgainstOnnxRuntime(pytorchCnn(), 20)).toBeLessThan(1e-4);
+    const program = lowerGraph(readModel(writeModel(pytorchCnn())));
+    expect(program.layers.map((l) => l.kind)).toEqual(['affine', 'relu', 'max', 'affine']);
+  });
+
+  it('lowers every other supported operator and matches onnxruntime', async () => {
+    expect(await maxDiffAgainstOnnxRuntime(everyOp(), 20)).toBeLessThan(1e-4);
+    const program = lowerGraph(readModel(writeModel(everyOp())));
+    // Conv+BN fold into one affine map; AveragePool, the transpose, MatMul and the constant ops into another.
+    expect(program.layers.map((l) => l.kind)).toEqual(['affine', 'relu', 'affine']);
+  });
+
+  it('names the operator and the node of an unsupported op, before any work', () => {
+    const spec = pytorchCnn();
+    spec.nodes.splice(1, 0, { opType: 'Tanh', name: '/act/Tanh', inputs: ['11'], outputs: ['11b'] });
+    spec.nodes[2]!.inputs = ['11b'];
+    const err = (() => {
+      try {
+        lowerGraph(readModel(writeModel(spec)));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UnsupportedOperatorError);
+    expect((err as Error).message).toBe("unsupported operator Tanh in node '/act/Tanh'");
+  });
+
+  it('rejects a residual connection (Add of two activations) clearly', () => {
+    const spec = pytorchCnn();
+    spec.nodes.splice(1, 0, { opType: 'Add', name: 'residual', inputs: ['11', '11'], outputs: ['11b'] });
+    spec.nodes[2]!.inputs = ['11b'];
+    expect(() => lowerGraph(readModel(writeModel(spec)))).toThrow(/Add in node 'residual': both operands are activations/);
+  });
+
+  it('rejects bytes that are not ONNX', () => {
+    expect(() => readModel(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not an ONNX model|ONNX model has no graph/);
+  });
+});
+
+describe('fixed-point evaluation', () => {
+  const program = lowerGraph(readModel(writeModel(pytorchCnn())));
+  const calibration = Array.from({ length: 50 }, () => randoms(64));
+  const q = quantize({ program, calibration, inputMaxAbs: 1 });
+
+  it('agrees with the float model on the top class and stays close on the logits', () => {
+    let agree = 0;
+    let worst = 0;
+    for (const x of calibration) {
+      const f = evaluateFloat(program, x).output;
+      const r = evaluateQuantized(q, quantizeInput(q, x));
+      if (r.argmax === argmax(f)) agree++;
+      r.output.forEach((v, i) => (worst = Math.max(worst, Math.abs(v / 2 ** q.outputScale - f[i]!))));
+    }
+    expect(agree).toBeGreaterThanOrEqual(48);
+    expect(worst).toBeLessThan(0.05);
+  });
+
+  it.each([
+    ['a wrong input size', randoms(63), /input has 63 values, the model takes 64 \(shape \[1, 8, 8\]\)/],
+    ['NaN', [...randoms(63), NaN], /input\[63\] is NaN/],
+    ['Infinity', [Infinity, ...randoms(63)], /input\[0\] is Infinity/],
+    ['an out-of-range value', [...randoms(63), 5], /input\[63\] = 5 is outside the model's input range/],
+  ])('rejects %s with a clear error', (_name, input, message) => {
+    expect(() => quantizeInput(q, input)).toThrow(message);
+  });
+});
