@@ -132,6 +132,11 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
     activations: program.layers.reduce((a, l) => a + (l.kind === 'permute' ? 0 : l.outSize), 0),
     rounding: 'round half up: floor((acc + 2^(shift-1)) / 2^shift), remainder range-checked in the circuit',
   };
+  // A cached build keeps the record of its setup.
+  if (existsSync(paths.manifest) && existsSync(paths.zkey)) {
+    const previous = JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest;
+    if (previous.r1csSha256 === manifest.r1csSha256) manifest.setup = previous.setup;
+  }
   writeFileSync(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
   return { manifest, program, paths, circomSeconds, referenceError };
 }

@@ -8,7 +8,7 @@ export {
   type InferenceOutput,
   type ProveInferenceParameters,
 } from './proveInference';
-export { verifyInference, type VerifyInferenceParameters } from './verifyInference';
+export { releaseCurves, verifyInference, type VerifyInferenceParameters } from './verifyInference';
 export { evaluateQuantized, quantizeInput } from './quantize/evaluateQuantized';
 export { commitVector, COMMIT_DOMAIN } from './commit/commitVector';
 export { sharedProver } from './toolchain/prover';

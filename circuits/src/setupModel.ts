@@ -43,7 +43,9 @@ export async function setupModel(parameters: SetupModelParameters): Promise<Setu
     writeFileSync(paths.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(paths.zkey), null, 2));
     const template = readFileSync(join(require.resolve('snarkjs'), '..', '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
     writeFileSync(paths.verifierSol, await snarkjs.zKey.exportSolidityVerifier(paths.zkey, { groth16: template }));
-    const manifestFile = JSON.parse(readFileSync(paths.manifest, 'utf8')) as typeof manifest;
+  }
+  const manifestFile = JSON.parse(readFileSync(paths.manifest, 'utf8')) as typeof manifest;
+  if (!manifestFile.setup) {
     manifestFile.setup = {
       ptau: ptau.insecure ? `local 2^${power} (INSECURE, development only)` : ptau.file,
       insecure: ptau.insecure,
@@ -51,6 +53,7 @@ export async function setupModel(parameters: SetupModelParameters): Promise<Setu
     };
     writeFileSync(paths.manifest, JSON.stringify(manifestFile, null, 2) + '\n');
   }
+  manifest.setup = manifestFile.setup;
   return {
     zkey: paths.zkey,
     vkey: paths.vkey,

@@ -32,3 +32,14 @@ export async function verifyInference(parameters: VerifyInferenceParameters): Pr
 }
 
 const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * snarkjs keeps one bn128 curve (with its worker threads) per process once used; release it on shutdown so the
+ * process can exit. The next verify builds it again.
+ */
+export async function releaseCurves(): Promise<void> {
+  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
+  const curve = g.curve_bn128;
+  g.curve_bn128 = undefined;
+  await curve?.terminate();
+}

@@ -8,7 +8,8 @@ const { TestEnvironment } = require('jest-environment-node');
 class VerityEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
-    for (const name of ['Float32Array', 'Float64Array', 'Int32Array', 'BigInt64Array', 'Uint8Array']) this.global[name] = globalThis[name];
+    for (const name of ['Float32Array', 'Float64Array', 'Int32Array', 'BigInt64Array', 'Uint8Array'])
+      this.global[name] = globalThis[name];
   }
 }
 

@@ -25,11 +25,29 @@ function pytorchCnn(): WriteModelParameters {
       { name: 'fc.bias', dims: [3], data: randoms(3) },
     ],
     nodes: [
-      { opType: 'Conv', name: '/conv1/Conv', inputs: ['input.1', 'conv1.weight', 'conv1.bias'], outputs: ['11'], attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], group: 1 } },
+      {
+        opType: 'Conv',
+        name: '/conv1/Conv',
+        inputs: ['input.1', 'conv1.weight', 'conv1.bias'],
+        outputs: ['11'],
+        attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], group: 1 },
+      },
       { opType: 'Relu', name: '/Relu', inputs: ['11'], outputs: ['12'] },
-      { opType: 'MaxPool', name: '/pool/MaxPool', inputs: ['12'], outputs: ['13'], attributes: { kernel_shape: [3, 3], strides: [3, 3], pads: [0, 0, 1, 1] } },
+      {
+        opType: 'MaxPool',
+        name: '/pool/MaxPool',
+        inputs: ['12'],
+        outputs: ['13'],
+        attributes: { kernel_shape: [3, 3], strides: [3, 3], pads: [0, 0, 1, 1] },
+      },
       { opType: 'Flatten', name: '/Flatten', inputs: ['13'], outputs: ['14'], attributes: { axis: 1 } },
-      { opType: 'Gemm', name: '/fc/Gemm', inputs: ['14', 'fc.weight', 'fc.bias'], outputs: ['17'], attributes: { alpha: 1.0, beta: 1.0, transB: 1 } },
+      {
+        opType: 'Gemm',
+        name: '/fc/Gemm',
+        inputs: ['14', 'fc.weight', 'fc.bias'],
+        outputs: ['17'],
+        attributes: { alpha: 1.0, beta: 1.0, transB: 1 },
+      },
     ],
   };
 }
@@ -54,9 +72,21 @@ function everyOp(): WriteModelParameters {
     ],
     nodes: [
       { opType: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['c'], attributes: { kernel_shape: [3, 3] } },
-      { opType: 'BatchNormalization', name: 'bn', inputs: ['c', 'bn.scale', 'bn.bias', 'bn.mean', 'bn.var'], outputs: ['b'], attributes: { epsilon: 1e-5 } },
+      {
+        opType: 'BatchNormalization',
+        name: 'bn',
+        inputs: ['c', 'bn.scale', 'bn.bias', 'bn.mean', 'bn.var'],
+        outputs: ['b'],
+        attributes: { epsilon: 1e-5 },
+      },
       { opType: 'Relu', name: 'relu', inputs: ['b'], outputs: ['r'] },
-      { opType: 'AveragePool', name: 'avg', inputs: ['r'], outputs: ['p'], attributes: { kernel_shape: [2, 2], strides: [1, 1] } },
+      {
+        opType: 'AveragePool',
+        name: 'avg',
+        inputs: ['r'],
+        outputs: ['p'],
+        attributes: { kernel_shape: [2, 2], strides: [1, 1] },
+      },
       { opType: 'Transpose', name: 'nhwc', inputs: ['p'], outputs: ['t'], attributes: { perm: [0, 2, 3, 1] } },
       { opType: 'Reshape', name: 'flat', inputs: ['t', 'shape'], outputs: ['f'] },
       { opType: 'MatMul', name: 'mm', inputs: ['f', 'm'], outputs: ['mmo'] },
@@ -76,7 +106,9 @@ async function maxDiffAgainstOnnxRuntime(spec: WriteModelParameters, samples: nu
   let worst = 0;
   for (let s = 0; s < samples; s++) {
     const x = randoms(program.inputShape.reduce((a, b) => a * b, 1));
-    const out = await session.run({ [spec.inputs[0]!.name]: new ort.Tensor('float32', Float32Array.from(x), spec.inputs[0]!.shape) });
+    const out = await session.run({
+      [spec.inputs[0]!.name]: new ort.Tensor('float32', Float32Array.from(x), spec.inputs[0]!.shape),
+    });
     const reference = out[spec.outputs[0]!.name]!.data as Float32Array;
     evaluateFloat(program, x).output.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - reference[i]!))));
   }

@@ -1,0 +1,129 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { rng } from '../models/train/dense';
+import { COMMIT_DOMAIN, commitVector } from '../src/commit/commitVector';
+import { buildRoot } from '../src/paths';
+import { roundShift } from '../src/quantize/types';
+import { calculateWitness } from '../src/toolchain/calculateWitness';
+import { compileCircom } from '../src/toolchain/compileCircom';
+
+/**
+ * Witness-level tests of every template in verity.circom (circomkit's witness tester habit): one harness circuit
+ * instantiates each, its outputs are compared with the TypeScript reference semantics, and out-of-range values
+ * must make witness generation fail.
+ */
+const BITS = 10;
+const HARNESS = `pragma circom 2.1.6;
+include "../../templates/verity.circom";
+
+template Harness() {
+    signal input r[2];
+    signal input rr[2];
+    signal input z;
+    signal input m[5];
+    signal input am[6];
+    signal input c[30];
+    signal input rl;
+    signal output rq[2];
+    signal output rrq[2];
+    signal output zq;
+    signal output mo;
+    signal output ai;
+    signal output co;
+    signal output rlo;
+    component a[2];
+    component b[2];
+    for (var i = 0; i < 2; i++) {
+        a[i] = Rescale(6, ${BITS}, 0);
+        a[i].in <== r[i];
+        rq[i] <== a[i].out;
+        b[i] = Rescale(6, ${BITS}, 1);
+        b[i].in <== rr[i];
+        rrq[i] <== b[i].out;
+    }
+    component zero = Rescale(0, ${BITS}, 0);
+    zero.in <== z;
+    zq <== zero.out;
+    component mx = MaxN(5, ${BITS});
+    for (var i = 0; i < 5; i++) { mx.in[i] <== m[i]; }
+    mo <== mx.out;
+    component arg = ArgMax(6, ${BITS});
+    for (var i = 0; i < 6; i++) { arg.in[i] <== am[i]; }
+    ai <== arg.index;
+    component cm = Commit(30, ${BITS}, ${COMMIT_DOMAIN.output});
+    for (var i = 0; i < 30; i++) { cm.in[i] <== c[i]; }
+    co <== cm.out;
+    component relu = Relu(${BITS});
+    relu.in <== rl;
+    rlo <== relu.out;
+}
+
+component main = Harness();
+`;
+
+const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const signed = (v: bigint): number => Number(v > P / 2n ? v - P : v);
+
+describe('verity.circom templates (witness level)', () => {
+  let wasm: string;
+  const random = rng(3);
+  const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const half = 2 ** (BITS - 1);
+
+  beforeAll(async () => {
+    const dir = join(buildRoot, 'template-harness');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'harness.circom'), HARNESS);
+    wasm = (await compileCircom({ circomFile: join(dir, 'harness.circom'), outDir: dir })).wasm;
+  });
+
+  function validInput() {
+    // Rescale by 6 bits: inputs whose rounded quotient fits in BITS bits.
+    const acc = () => int(-half * 64 + 64, (half - 1) * 64 - 64);
+    return {
+      r: [acc(), acc()],
+      rr: [acc(), acc()],
+      z: int(-half, half - 1),
+      m: Array.from({ length: 5 }, () => int(-half, half - 1)),
+      am: Array.from({ length: 6 }, () => int(-4, 4)), // small range: ties are common
+      c: Array.from({ length: 30 }, () => int(-half, half - 1)),
+      rl: int(-half, half - 1),
+    };
+  }
+
+  it('computes what the fixed-point evaluator computes, for 40 random inputs', async () => {
+    for (let trial = 0; trial < 40; trial++) {
+      const input = validInput();
+      const w = await calculateWitness(wasm, input);
+      // Outputs come first in the witness, after the constant 1: rq[2], rrq[2], zq, mo, ai, co, rlo.
+      const out = w.slice(1, 10).map(signed);
+      const expected = [
+        ...input.r.map((v) => roundShift(v, 6)),
+        ...input.rr.map((v) => Math.max(0, roundShift(v, 6))),
+        input.z,
+        Math.max(...input.m),
+        input.am.indexOf(Math.max(...input.am)),
+      ];
+      expect(out.slice(0, 7)).toEqual(expected);
+      expect(w[8]).toBe(commitVector(input.c, BITS, COMMIT_DOMAIN.output));
+      expect(out[8]).toBe(Math.max(0, input.rl));
+    }
+  });
+
+  it('rounds half up, including negative halves', async () => {
+    const input = { ...validInput(), r: [32, -32], rr: [-33, 95] };
+    const out = (await calculateWitness(wasm, input)).slice(1, 5).map(signed);
+    expect(out).toEqual([1, 0, 0, 1]); // 0.5 → 1, -0.5 → 0, relu(-0.52) → 0, 1.48 → 1
+  });
+
+  it.each([
+    ['a rescaled value that overflows its bits', { r: [half * 64, 0] }],
+    ['an underflow', { rr: [-(half + 1) * 64, 0] }],
+    ['an unshifted value out of range', { z: half }],
+    ['a committed value out of range', { c: [...Array(29).fill(0), -half - 1] }],
+    ['a relu input out of range', { rl: half }],
+  ])('fails the witness on %s', async (_name, patch) => {
+    await expect(calculateWitness(wasm, { ...validInput(), ...patch })).rejects.toThrow(/Assert Failed|Error in template/);
+  });
+});
