@@ -9,6 +9,7 @@ import { loadRollupConfig, type RollupConfig } from '../config';
 import { configureLogger } from '../logger';
 import { registerBridgeCommands } from './bridgeCommands';
 import { registerDevnetCommands } from './devnetCommands';
+import { registerModelCommands } from './modelCommands';
 import { fail } from './output';
 import { registerStartCommand } from './startCommand';
 
@@ -30,6 +31,7 @@ const program = new Command()
 
 registerDevnetCommands(program, getConfig);
 registerBridgeCommands(program, getConfig);
+registerModelCommands(program);
 registerStartCommand(program, getConfig);
 
 program.parseAsync(process.argv).then(
