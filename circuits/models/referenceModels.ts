@@ -40,4 +40,14 @@ export const REFERENCE_MODELS: Record<string, ReferenceModel> = {
         .filter((s, i) => !s.test && i % 16 === 0)
         .map((s) => Array.from(s.x)),
   },
+  'mnist-cnn': {
+    name: 'mnist-cnn',
+    inputMaxAbs: 1,
+    inputBits: 9,
+    onnx: onnxOf('mnist-cnn'),
+    calibration: () =>
+      loadMnist()
+        .filter((s, i) => !s.test && i % 16 === 0)
+        .map((s) => Array.from(s.x)),
+  },
 };
