@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { InvalidArgumentError } from '../../rollup/src/errors/base';
+import { parseEnv } from '../../rollup/src/parseEnv';
 
 /** The prover daemon's typed config: the one place it reads process.env. */
 const envSchema = z.object({
@@ -19,12 +19,7 @@ export type ProverConfig = Readonly<{
 export const PROVER_CONFIG = Symbol('PROVER_CONFIG');
 
 export function loadProverConfig(env: NodeJS.ProcessEnv = process.env): ProverConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success)
-    throw new InvalidArgumentError(
-      `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   return Object.freeze({
     sequencerUrl: e.PROVER_SEQUENCER_URL.replace(/\/$/, ''),
     heartbeatMs: e.PROVER_HEARTBEAT_MS,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { InvalidArgumentError } from './errors/base';
+import { parseEnv } from './parseEnv';
 
 /**
  * The rollup processes' (devnet, relayer, proposer, challenger, bridge CLI) typed config. The one place that
@@ -59,12 +59,7 @@ function check(env: z.infer<typeof envSchema>): string[] {
 }
 
 export function loadRollupConfig(env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): RollupConfig {
-  const parsed = envSchema.safeParse(env);
-  const problems = parsed.success
-    ? check(parsed.data)
-    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  if (!parsed.success || problems.length > 0) throw new InvalidArgumentError(`invalid configuration: ${problems.join('; ')}`);
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env, check);
   return Object.freeze({
     devnet: Object.freeze({
       dir: e.DEVNET_DIR,

@@ -48,7 +48,8 @@ export function forwardCnn(n: Cnn, x: Float64Array): Trace {
     for (let i = 0; i < h1; i++)
       for (let j = 0; j < h1; j++) {
         let acc = n.b1[c]!;
-        for (let u = 0; u < k1; u++) for (let v = 0; v < k1; v++) acc += n.w1[(c * k1 + u) * k1 + v]! * x[(i * s1 + u) * 28 + j * s1 + v]!;
+        for (let u = 0; u < k1; u++)
+          for (let v = 0; v < k1; v++) acc += n.w1[(c * k1 + u) * k1 + v]! * x[(i * s1 + u) * 28 + j * s1 + v]!;
         a1[(c * h1 + i) * h1 + j] = Math.max(0, acc);
       }
   const pool = new Float64Array(c1 * p1 * p1);
@@ -61,7 +62,7 @@ export function forwardCnn(n: Cnn, x: Float64Array): Trace {
         for (let u = 0; u < 2; u++)
           for (let v = 0; v < 2; v++) {
             const k = (c * h1 + 2 * i + u) * h1 + 2 * j + v;
-            if (a1[k]! > best) (best = a1[k]!), (at = k);
+            if (a1[k]! > best) ((best = a1[k]!), (at = k));
           }
         pool[(c * p1 + i) * p1 + j] = best;
         arg1[(c * p1 + i) * p1 + j] = at;
@@ -72,7 +73,8 @@ export function forwardCnn(n: Cnn, x: Float64Array): Trace {
       for (let j = 0; j < h2; j++) {
         let acc = n.b2[c]!;
         for (let d = 0; d < c1; d++)
-          for (let u = 0; u < k2; u++) for (let v = 0; v < k2; v++) acc += n.w2[((c * c1 + d) * k2 + u) * k2 + v]! * pool[(d * p1 + i + u) * p1 + j + v]!;
+          for (let u = 0; u < k2; u++)
+            for (let v = 0; v < k2; v++) acc += n.w2[((c * c1 + d) * k2 + u) * k2 + v]! * pool[(d * p1 + i + u) * p1 + j + v]!;
         a2[(c * h2 + i) * h2 + j] = Math.max(0, acc);
       }
   const logits = new Float64Array(10);
@@ -126,17 +128,31 @@ function backward(n: Cnn, t: Trace, y: number, g: Grads): number {
     const i = Math.floor((at % (h1 * h1)) / h1);
     const j = at % h1;
     g.b1[c] = g.b1[c]! + d;
-    for (let u = 0; u < k1; u++) for (let v = 0; v < k1; v++) g.w1[(c * k1 + u) * k1 + v] = g.w1[(c * k1 + u) * k1 + v]! + d * t.x[(i * s1 + u) * 28 + j * s1 + v]!;
+    for (let u = 0; u < k1; u++)
+      for (let v = 0; v < k1; v++)
+        g.w1[(c * k1 + u) * k1 + v] = g.w1[(c * k1 + u) * k1 + v]! + d * t.x[(i * s1 + u) * 28 + j * s1 + v]!;
   }
   return -Math.log(e[y]! / sum);
 }
 
-export function trainCnn(n: Cnn, xs: Float64Array[], ys: number[], epochs: number, lr: number, batch: number, seed: number, onEpoch?: (e: number, loss: number) => void): void {
+export function trainCnn(
+  n: Cnn,
+  xs: Float64Array[],
+  ys: number[],
+  epochs: number,
+  lr: number,
+  batch: number,
+  seed: number,
+  onEpoch?: (e: number, loss: number) => void,
+): void {
   const random = makeRng(seed);
   const keys = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3'] as const;
   const vel = Object.fromEntries(keys.map((k) => [k, new Float64Array(n[k].length)])) as Grads;
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const order = shuffle(xs.map((_, i) => i), random);
+    const order = shuffle(
+      xs.map((_, i) => i),
+      random,
+    );
     let loss = 0;
     for (let start = 0; start < order.length; start += batch) {
       const ids = order.slice(start, start + batch);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { InvalidArgumentError } from '../../../rollup/src/errors/base';
+import { parseEnv } from '../../../rollup/src/parseEnv';
 
 /** The sequencer's typed config: the one place it reads process.env. Parsed once, frozen, every problem listed. */
 const envSchema = z.object({
@@ -25,12 +25,7 @@ export type SequencerConfig = Readonly<{
 export const SEQUENCER_CONFIG = Symbol('SEQUENCER_CONFIG');
 
 export function loadSequencerConfig(env: NodeJS.ProcessEnv = process.env): SequencerConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success)
-    throw new InvalidArgumentError(
-      `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   return Object.freeze({
     http: Object.freeze({ host: e.SEQUENCER_HOST, port: e.SEQUENCER_PORT }),
     databaseUrl: e.SEQUENCER_DATABASE_URL,
