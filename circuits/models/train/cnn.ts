@@ -62,7 +62,10 @@ export function forwardCnn(n: Cnn, x: Float64Array): Trace {
         for (let u = 0; u < 2; u++)
           for (let v = 0; v < 2; v++) {
             const k = (c * h1 + 2 * i + u) * h1 + 2 * j + v;
-            if (a1[k]! > best) ((best = a1[k]!), (at = k));
+            if (a1[k]! > best) {
+              best = a1[k]!;
+              at = k;
+            }
           }
         pool[(c * p1 + i) * p1 + j] = best;
         arg1[(c * p1 + i) * p1 + j] = at;
