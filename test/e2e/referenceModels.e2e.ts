@@ -1,0 +1,65 @@
+import { loadMnist } from '../../circuits/models/mnistData';
+import { REFERENCE_MODELS } from '../../circuits/models/referenceModels';
+import {
+  COMMIT_DOMAIN,
+  commitVector,
+  compileModel,
+  evaluateQuantized,
+  quantizeInput,
+  type CompiledModel,
+} from '../../circuits/src';
+import { calculateWitness } from '../../circuits/src/toolchain/calculateWitness';
+
+/**
+ * Every reference model, compiled from its committed ONNX file: the circuit computes exactly what the fixed-point
+ * evaluator computes (its own output must hash to the commitment made from the evaluator's), and no output that
+ * differs by one unit satisfies it. Witness level only: the Groth16 setups of the larger models take minutes and
+ * are exercised by `npm run bench:zk`; iris-mlp's full proof cycle is in zkml.e2e.ts.
+ */
+describe.each(['mnist-mlp', 'mnist-cnn'])('reference model %s', (name) => {
+  let model: CompiledModel;
+  const spec = REFERENCE_MODELS[name]!;
+  // 40 held-out digits, four per class.
+  const digits = loadMnist().filter((s, i) => s.test && i % 25 === 0);
+
+  beforeAll(async () => {
+    model = await compileModel({
+      name,
+      onnx: spec.onnx(),
+      calibration: spec.calibration(),
+      inputMaxAbs: spec.inputMaxAbs,
+      inputBits: spec.inputBits,
+    });
+  }, 300_000);
+
+  const witness = (x: number[], output: number[]) => {
+    const xq = quantizeInput(model.program, x);
+    return calculateWitness(model.paths.wasm, {
+      modelId: model.manifest.modelId,
+      inputCommitment: commitVector(xq, model.program.inputBits, COMMIT_DOMAIN.input).toString(),
+      outputCommitment: commitVector(output, model.program.outputBits, COMMIT_DOMAIN.output).toString(),
+      jobId: '1',
+      prover: '1',
+      x: xq,
+    });
+  };
+
+  it('agrees with onnxruntime through the compiler, and the circuit equals the evaluator on held-out digits', async () => {
+    expect(model.referenceError).toBeLessThan(1e-4);
+    let correct = 0;
+    for (const d of digits) {
+      const r = evaluateQuantized(model.program, quantizeInput(model.program, Array.from(d.x)));
+      if (r.argmax === d.y) correct++;
+      await expect(witness(Array.from(d.x), [...r.output, r.argmax])).resolves.toBeDefined();
+    }
+    expect(correct / digits.length).toBeGreaterThan(0.85);
+  });
+
+  it('is not satisfied by an output one unit off', async () => {
+    const x = Array.from(digits[7]!.x);
+    const r = evaluateQuantized(model.program, quantizeInput(model.program, x));
+    const off = [...r.output];
+    off[r.argmax] = off[r.argmax]! - 1;
+    await expect(witness(x, [...off, r.argmax])).rejects.toThrow(/Assert Failed/);
+  });
+});
