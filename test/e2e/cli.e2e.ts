@@ -103,4 +103,15 @@ describe('verity CLI', () => {
       /^error: cannot read deployment file \/nonexistent\/addresses.json/,
     );
   });
+
+  it('devnet up names an unreachable PostgreSQL instead of failing obscurely, and leaves no chain behind', async () => {
+    const port = await freePort();
+    const result = await verity(['devnet', 'up'], {
+      RELAYER_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/verity`,
+      DEVNET_L1_PORT: '0',
+      DEVNET_L2_PORT: '0',
+      DEVNET_DIR: join(devnet.dir, 'nodb'),
+    });
+    expectOneLineError(result, new RegExp(`^error: cannot reach PostgreSQL at 127.0.0.1:${port}/verity`));
+  });
 });

@@ -39,7 +39,11 @@ export function registerStartCommand(program: Command, getConfig: () => RollupCo
         await runWithdrawal(client, devnet.deployment, 'VTY', parseUnits('40', 18));
         await show('after withdrawal');
         say('');
-        say('demo done: the devnet keeps running (Ctrl-C to stop); try `verity bridge balance --account alice`');
+        say(
+          options.exit
+            ? 'demo done'
+            : 'demo done: the devnet keeps running (Ctrl-C to stop); try `verity bridge balance --account alice`',
+        );
       } catch (err) {
         await devnet.stop();
         throw err;

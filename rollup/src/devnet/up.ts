@@ -5,6 +5,7 @@ import { JsonRpcProvider, NonceManager, Wallet, parseUnits } from 'ethers';
 import { VerityToken__factory } from '../../../contracts/build/types';
 import { Challenger } from '../challenger/challenger';
 import { ensureDatabase } from '../chain/ensureDatabase';
+import { DatabaseUnavailableError } from '../errors/rollup';
 import { createLogger } from '../logger';
 import { OutputProposer } from '../proposer/outputProposer';
 import { DepositRelayer } from '../relayer/depositRelayer';
@@ -152,9 +153,14 @@ async function deployAndRun(
   if (parameters.l1BlockTime > 0) await l1Provider.send('evm_setIntervalMining', [parameters.l1BlockTime]);
   if (parameters.l2BlockTime > 0) await l2Provider.send('evm_setIntervalMining', [parameters.l2BlockTime]);
 
-  await ensureDatabase(parameters.databaseUrl);
   const relayerStore = new RelayerStore(parameters.databaseUrl);
-  await relayerStore.migrate();
+  try {
+    await ensureDatabase(parameters.databaseUrl);
+    await relayerStore.migrate();
+  } catch (err) {
+    await relayerStore.close().catch(() => undefined);
+    throw new DatabaseUnavailableError(parameters.databaseUrl, { cause: err });
+  }
 
   const relayer = new DepositRelayer({
     l1Provider,

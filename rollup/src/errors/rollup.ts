@@ -59,3 +59,20 @@ export class ChainUnavailableError extends BaseError {
     super('CHAIN_UNAVAILABLE', 'chain RPC is unreachable', parameters);
   }
 }
+
+export class DatabaseUnavailableError extends BaseError {
+  override name = 'DatabaseUnavailableError';
+  constructor(url: string, parameters?: BaseErrorParameters) {
+    let where = 'the database';
+    try {
+      const u = new URL(url);
+      where = `${u.hostname}:${u.port || 5432}${u.pathname}`;
+    } catch {
+      // keep the generic wording: the URL itself is malformed
+    }
+    super('DATABASE_UNAVAILABLE', `cannot reach PostgreSQL at ${where}`, {
+      details: 'start it, or point RELAYER_DATABASE_URL at a reachable server',
+      ...parameters,
+    });
+  }
+}
