@@ -74,6 +74,17 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
     verifyTimes.push(performance.now() - t);
   }
 
+  // Every kind of tampering must fail: each public signal changed, and a mutated proof.
+  for (let k = 0; k < last!.publicSignals.length; k++) {
+    const signals = [...last!.publicSignals];
+    signals[k] = (BigInt(signals[k]!) + 1n).toString();
+    if (await verifyInference({ model, proof: last!.proof, publicSignals: signals }))
+      throw new Error(`a changed public signal ${k} verified`);
+  }
+  const mutated = { ...last!.proof, pi_a: [(BigInt(last!.proof.pi_a[0]!) + 1n).toString(), ...last!.proof.pi_a.slice(1)] };
+  if (await verifyInference({ model, proof: mutated, publicSignals: last!.publicSignals }))
+    throw new Error('a mutated proof verified');
+
   // L1 verification gas of the generated verifier.
   const { abi, bytecode } = compileVerifier(readFileSync(model.paths.verifierSol, 'utf8'));
   const verifier = await new ContractFactory(abi as never, bytecode, l1.deployer).deploy();
@@ -88,6 +99,14 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
     await l1.provider.call({ to, data, gasLimit: 2_000_000 }),
   )[0] as boolean;
   if (!ok) throw new Error('the Solidity verifier rejected a valid proof');
+  const badArgs = [...args] as unknown[];
+  badArgs[3] = (args[3] as string[]).map((v, k) => (k === 3 ? '0x' + (BigInt(v) + 1n).toString(16) : v));
+  const badData = verifier.interface.encodeFunctionData('verifyProof', badArgs);
+  const badOk = verifier.interface.decodeFunctionResult(
+    'verifyProof',
+    await l1.provider.call({ to, data: badData, gasLimit: 2_000_000 }),
+  )[0] as boolean;
+  if (badOk) throw new Error('the Solidity verifier accepted a changed job id');
   const receipt = await (await l1.deployer.sendTransaction({ to, data, gasLimit: 2_000_000 })).wait();
   const l1VerifyGas = Number(receipt!.gasUsed);
 
@@ -138,6 +157,7 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
     floatAccuracy: Number((floatCorrect / xs.length).toFixed(4)),
     circuitAccuracy: Number((circuitCorrect / xs.length).toFixed(4)),
     maxAbsLogitError: Number(maxLogitError.toFixed(4)),
+    tamperingRejected: true,
     setupInsecure: setup.insecure,
   };
 }
