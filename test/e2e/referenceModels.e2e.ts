@@ -6,6 +6,7 @@ import {
   compileModel,
   evaluateQuantized,
   quantizeInput,
+  releaseCurves,
   type CompiledModel,
 } from '../../circuits/src';
 import { calculateWitness } from '../../circuits/src/toolchain/calculateWitness';
@@ -31,6 +32,8 @@ describe.each(['mnist-mlp', 'mnist-cnn'])('reference model %s', (name) => {
       inputBits: spec.inputBits,
     });
   }, 300_000);
+  // compileModel reads the r1cs with snarkjs, which starts bn128 worker threads: stop them so Jest can exit.
+  afterAll(() => releaseCurves());
 
   const witness = (x: number[], output: number[]) => {
     const xq = quantizeInput(model.program, x);
