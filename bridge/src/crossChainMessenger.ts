@@ -188,11 +188,11 @@ export async function sendDeposit(
   amount: bigint,
   recipient?: string,
 ): Promise<SentTransaction> {
-  return guard(async () => {
-    return settle(
+  return guard(async () =>
+    settle(
       await messenger.sdk.depositERC20(l1Token, l2Token, amount.toString(), { recipient, overrides: fromSender(messenger) }),
-    );
-  });
+    ),
+  );
 }
 
 export async function sendWithdrawal(
@@ -202,21 +202,17 @@ export async function sendWithdrawal(
   amount: bigint,
   recipient?: string,
 ): Promise<SentTransaction> {
-  return guard(async () => {
-    return settle(
+  return guard(async () =>
+    settle(
       await messenger.sdk.withdrawERC20(l1Token, l2Token, amount.toString(), { recipient, overrides: fromSender(messenger) }),
-    );
-  });
+    ),
+  );
 }
 
 export async function sendProve(messenger: Messenger, l2TxHash: string): Promise<SentTransaction> {
-  return guard(async () => {
-    return settle(await messenger.sdk.proveMessage(l2TxHash, { overrides: fromSender(messenger) }));
-  });
+  return guard(async () => settle(await messenger.sdk.proveMessage(l2TxHash, { overrides: fromSender(messenger) })));
 }
 
 export async function sendFinalize(messenger: Messenger, l2TxHash: string): Promise<SentTransaction> {
-  return guard(async () => {
-    return settle(await messenger.sdk.finalizeMessage(l2TxHash, { overrides: fromSender(messenger) }));
-  });
+  return guard(async () => settle(await messenger.sdk.finalizeMessage(l2TxHash, { overrides: fromSender(messenger) })));
 }

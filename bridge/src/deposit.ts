@@ -1,9 +1,7 @@
 import type { Deployment } from '../../rollup/src/devnet/addresses';
-import { readMessageStatus, readTokenBalance, sendApprove, sendDeposit, type Messenger } from './crossChainMessenger';
+import { checkTransfer } from './checkTransfer';
+import { readMessageStatus, sendApprove, sendDeposit, type Messenger } from './crossChainMessenger';
 import { BridgeTimeoutError, DepositFailedError, InsufficientBalanceError, InvalidArgumentError } from './errors';
-import { formatAmount } from './parseAmount';
-import { resolveToken } from './resolveToken';
-import { isAddress } from './isAddress';
 
 export type DepositParameters = {
   /** Symbol ("VTY") or token address. */
@@ -37,18 +35,7 @@ export async function deposit(
   deployment: Deployment,
   parameters: DepositParameters,
 ): Promise<DepositReturnType> {
-  const token = resolveToken(deployment, parameters.token);
-  if (parameters.amount <= 0n) throw new InvalidArgumentError('amount must be greater than 0');
-  if (parameters.recipient !== undefined && !isAddress(parameters.recipient))
-    throw new InvalidArgumentError(`invalid recipient address '${parameters.recipient}'`);
-  const balance = await readTokenBalance(messenger, 'l1', token.l1, messenger.address);
-  if (parameters.amount > balance)
-    throw new InsufficientBalanceError(
-      'L1',
-      formatAmount(parameters.amount, token.decimals),
-      formatAmount(balance, token.decimals),
-      token.symbol,
-    );
+  const token = await checkTransfer(messenger, deployment, parameters, 'l1');
   const approve = await sendApprove(messenger, token.l1, token.l2, parameters.amount);
   const sent = await sendDeposit(messenger, token.l1, token.l2, parameters.amount, parameters.recipient);
   return {

@@ -15,6 +15,7 @@ import {
 export * from './errors';
 export { parseAmount, formatAmount } from './parseAmount';
 export { resolveToken } from './resolveToken';
+export { isAddress } from './isAddress';
 export type { MessageStatusName } from './status';
 
 export type BridgeClientParameters = { deployment: Deployment; privateKey: string; pollingIntervalMs?: number };

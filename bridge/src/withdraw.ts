@@ -1,7 +1,7 @@
 import type { Deployment } from '../../rollup/src/devnet/addresses';
+import { checkTransfer } from './checkTransfer';
 import {
   readMessageStatus,
-  readTokenBalance,
   readWithdrawalTiming,
   sendFinalize,
   sendProve,
@@ -9,16 +9,12 @@ import {
   type Messenger,
 } from './crossChainMessenger';
 import {
-  BaseError,
   BridgeTimeoutError,
   InsufficientBalanceError,
   InvalidArgumentError,
   WithdrawalAlreadyFinalizedError,
   WithdrawalNotReadyError,
 } from './errors';
-import { isAddress } from './isAddress';
-import { formatAmount } from './parseAmount';
-import { resolveToken } from './resolveToken';
 
 export type InitiateWithdrawalParameters = { token: string; amount: bigint; recipient?: string };
 export type InitiateWithdrawalReturnType = { l2TxHash: string; l2BlockNumber: number; l2Gas: bigint };
@@ -30,18 +26,7 @@ export async function initiateWithdrawal(
   deployment: Deployment,
   parameters: InitiateWithdrawalParameters,
 ): Promise<InitiateWithdrawalReturnType> {
-  const token = resolveToken(deployment, parameters.token);
-  if (parameters.amount <= 0n) throw new InvalidArgumentError('amount must be greater than 0');
-  if (parameters.recipient !== undefined && !isAddress(parameters.recipient))
-    throw new InvalidArgumentError(`invalid recipient address '${parameters.recipient}'`);
-  const balance = await readTokenBalance(messenger, 'l2', token.l2, messenger.address);
-  if (parameters.amount > balance)
-    throw new InsufficientBalanceError(
-      'L2',
-      formatAmount(parameters.amount, token.decimals),
-      formatAmount(balance, token.decimals),
-      token.symbol,
-    );
+  const token = await checkTransfer(messenger, deployment, parameters, 'l2');
   const sent = await sendWithdrawal(messenger, token.l1, token.l2, parameters.amount, parameters.recipient);
   return { l2TxHash: sent.txHash, l2BlockNumber: sent.blockNumber, l2Gas: sent.gasUsed };
 }
@@ -114,5 +99,3 @@ export async function waitForWithdrawal(
     await new Promise((r) => setTimeout(r, parameters.pollIntervalMs ?? 500));
   }
 }
-
-export { BaseError };

@@ -2,6 +2,7 @@
 export { compileModel, loadCompiledModel, FIELD_MODULUS, type CompiledModel, type CompileModelParameters } from './compileModel';
 export { setupModel, ptauPowerFor, type SetupModelParameters } from './setupModel';
 export {
+  circuitInput,
   proveInference,
   inputCommitmentOf,
   outputCommitmentOf,

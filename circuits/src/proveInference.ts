@@ -56,9 +56,40 @@ export function inputCommitmentOf(model: Pick<CompiledModel, 'program'>, input: 
   return commitVector(quantizeInput(model.program, input), model.program.inputBits, COMMIT_DOMAIN.input);
 }
 
+/** The circuit's input signals (decimal strings). */
+export type CircuitInput = {
+  modelId: string;
+  inputCommitment: string;
+  outputCommitment: string;
+  jobId: string;
+  prover: string;
+  x: string[];
+};
+
+/**
+ * The circuit's inputs for the quantized input `xq` claimed to produce `output` (logits then argmax), for one
+ * job and prover. The circuit is satisfiable exactly when the claim is what the model computes.
+ */
+export function circuitInput(
+  model: Pick<CompiledModel, 'manifest' | 'program'>,
+  xq: number[],
+  output: Pick<InferenceOutput, 'integers' | 'argmax'>,
+  jobId: bigint,
+  prover: bigint,
+): CircuitInput {
+  return {
+    modelId: model.manifest.modelId,
+    inputCommitment: commitVector(xq, model.program.inputBits, COMMIT_DOMAIN.input).toString(),
+    outputCommitment: outputCommitmentOf(model, output).toString(),
+    jobId: jobId.toString(),
+    prover: prover.toString(),
+    x: xq.map(String),
+  };
+}
+
 /**
  * Runs the model in fixed point (the project's evaluator, which rejects bad input before any proving), then
- * proves in a worker thread that the registered circuit maps this input to this output for this job and prover.
+ * proves in the prover process that the registered circuit maps this input to this output for this job and prover.
  */
 export async function proveInference(parameters: ProveInferenceParameters): Promise<ProveInferenceReturnType> {
   const { model } = parameters;
@@ -73,25 +104,7 @@ export async function proveInference(parameters: ProveInferenceParameters): Prom
     values: evaluated.output.map((v) => v / 2 ** model.program.outputScale),
     argmax: evaluated.argmax,
   };
-  const inputCommitment = commitVector(xq, model.program.inputBits, COMMIT_DOMAIN.input);
-  const outputCommitment = outputCommitmentOf(model, output);
-  const { proof, publicSignals } = await sharedProver().prove(
-    {
-      modelId: model.manifest.modelId,
-      inputCommitment: inputCommitment.toString(),
-      outputCommitment: outputCommitment.toString(),
-      jobId: jobId.toString(),
-      prover: BigInt(parameters.prover).toString(),
-      x: xq.map(String),
-    },
-    model.paths.wasm,
-    model.paths.zkey,
-  );
-  return {
-    output,
-    inputCommitment: inputCommitment.toString(),
-    outputCommitment: outputCommitment.toString(),
-    proof,
-    publicSignals,
-  };
+  const input = circuitInput(model, xq, output, jobId, BigInt(parameters.prover));
+  const { proof, publicSignals } = await sharedProver().prove(input, model.paths.wasm, model.paths.zkey);
+  return { output, inputCommitment: input.inputCommitment, outputCommitment: input.outputCommitment, proof, publicSignals };
 }

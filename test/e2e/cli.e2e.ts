@@ -1,34 +1,12 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { writeDeployment } from '../../rollup/src/devnet/addresses';
 import { freePort } from '../../rollup/src/devnet/anvil';
+import { expectOneLineError, verity as runVerity } from '../helpers/cli';
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet';
 
-const run = promisify(execFile);
-const VERITY = join(__dirname, '..', '..', 'bin', 'verity');
-
-type CliResult = { code: number; stdout: string; stderr: string };
-
-async function verity(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(VERITY, args, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** A CLI failure is exactly one line on stderr, a non-zero exit, and no stack trace. */
-function expectOneLineError(result: CliResult, pattern: RegExp): void {
-  expect(result.code).not.toBe(0);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-}
+/** Every CLI call in this suite finishes within a minute; a hang fails fast. */
+const verity = (args: string[], env: NodeJS.ProcessEnv = {}) => runVerity(args, env, 60_000);
 
 describe('verity CLI', () => {
   let devnet: TestDevnet;

@@ -1,28 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
-const run = promisify(execFile);
-const VERITY = join(__dirname, '..', '..', 'bin', 'verity');
+import { expectOneLineError, verity } from '../helpers/cli';
+
 const PROVER = '0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc';
-
-async function verity(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(VERITY, args, { env: { ...process.env, LOG_LEVEL: 'warn' }, timeout: 600_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function expectOneLineError(r: { code: number; stderr: string }, pattern: RegExp): void {
-  expect(r.code).not.toBe(0);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr.trim()).toMatch(pattern);
-}
 
 describe('verity model CLI (iris-mlp)', () => {
   let dir: string;

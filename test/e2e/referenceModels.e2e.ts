@@ -1,8 +1,7 @@
 import { loadMnist } from '../../circuits/models/mnistData';
 import { REFERENCE_MODELS } from '../../circuits/models/referenceModels';
 import {
-  COMMIT_DOMAIN,
-  commitVector,
+  circuitInput,
   compileModel,
   evaluateQuantized,
   quantizeInput,
@@ -36,15 +35,8 @@ describe.each(['mnist-mlp', 'mnist-cnn'])('reference model %s', (name) => {
   afterAll(() => releaseCurves());
 
   const witness = (x: number[], output: number[]) => {
-    const xq = quantizeInput(model.program, x);
-    return calculateWitness(model.paths.wasm, {
-      modelId: model.manifest.modelId,
-      inputCommitment: commitVector(xq, model.program.inputBits, COMMIT_DOMAIN.input).toString(),
-      outputCommitment: commitVector(output, model.program.outputBits, COMMIT_DOMAIN.output).toString(),
-      jobId: '1',
-      prover: '1',
-      x: xq,
-    });
+    const claimed = { integers: output.slice(0, -1), argmax: output[output.length - 1]! };
+    return calculateWitness(model.paths.wasm, circuitInput(model, quantizeInput(model.program, x), claimed, 1n, 1n));
   };
 
   it('agrees with onnxruntime through the compiler, and the circuit equals the evaluator on held-out digits', async () => {

@@ -6,8 +6,7 @@ import * as snarkjs from 'snarkjs';
 
 import { REFERENCE_MODELS } from '../../circuits/models/referenceModels';
 import {
-  COMMIT_DOMAIN,
-  commitVector,
+  circuitInput,
   compileModel,
   evaluateQuantized,
   proveInference,
@@ -53,15 +52,8 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
 
   /** The witness for `x` with commitments computed from `output` (the evaluator's, or a tampered one). */
   function witnessInput(x: number[], output: number[], jobId = 1n, prover = ALICE) {
-    const xq = quantizeInput(model.program, x);
-    return {
-      modelId: model.manifest.modelId,
-      inputCommitment: commitVector(xq, model.program.inputBits, COMMIT_DOMAIN.input).toString(),
-      outputCommitment: commitVector(output, model.program.outputBits, COMMIT_DOMAIN.output).toString(),
-      jobId: jobId.toString(),
-      prover: BigInt(prover).toString(),
-      x: xq,
-    };
+    const claimed = { integers: output.slice(0, -1), argmax: output[output.length - 1]! };
+    return circuitInput(model, quantizeInput(model.program, x), claimed, jobId, BigInt(prover));
   }
 
   it('records the model identity and circuit size in the manifest', () => {

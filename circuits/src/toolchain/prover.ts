@@ -18,7 +18,7 @@ export class ProvingFailedError extends BaseError {
  * One long-lived child process that proves on request (the first call pays snarkjs's curve set-up, later calls
  * don't). The caller's event loop only ever waits on IPC.
  */
-export class Groth16Worker {
+export class Groth16ProverProcess {
   private worker?: ChildProcess;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
@@ -66,7 +66,7 @@ export class Groth16Worker {
   }
 }
 
-let shared: Groth16Worker | undefined;
-export function sharedProver(): Groth16Worker {
-  return (shared ??= new Groth16Worker());
+let shared: Groth16ProverProcess | undefined;
+export function sharedProver(): Groth16ProverProcess {
+  return (shared ??= new Groth16ProverProcess());
 }

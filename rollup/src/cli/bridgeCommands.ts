@@ -2,7 +2,7 @@ import { Wallet } from 'ethers';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
-import { BridgeClient, formatAmount, InvalidArgumentError, parseAmount, resolveToken } from '../../../bridge/src';
+import { BridgeClient, formatAmount, InvalidArgumentError, isAddress, parseAmount, resolveToken } from '../../../bridge/src';
 import type { RollupConfig } from '../config';
 import { DEVNET_ROLES, devnetPrivateKey } from '../devnet/accounts';
 import { readDeployment, type Deployment } from '../devnet/addresses';
@@ -19,8 +19,7 @@ function requireTxHash(value: string): string {
 
 function requireAddress(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value))
-    throw new InvalidArgumentError(`invalid address '${value}': expected 0x and 40 hex digits`);
+  if (!isAddress(value)) throw new InvalidArgumentError(`invalid address '${value}': expected 0x and 40 hex digits`);
   return value;
 }
 
