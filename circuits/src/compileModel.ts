@@ -6,6 +6,7 @@ import * as snarkjs from 'snarkjs';
 
 import { emitCircom } from './emit/emitCircom';
 import { InvalidInputError, OnnxParseError } from './errors';
+import { FIELD_MODULUS } from './field';
 import { argmax, evaluateFloat } from './ir/evaluateFloat';
 import { lowerGraph } from './ir/lowerGraph';
 import type { Program } from './ir/types';
@@ -17,8 +18,6 @@ import { quantize } from './quantize/quantize';
 import type { QuantProgram } from './quantize/types';
 import { compileCircom } from './toolchain/compileCircom';
 
-/** BN254 scalar field modulus. */
-export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const VERITY_COMPILER_VERSION = '0.1.0';
 
 export type CompileModelParameters = {

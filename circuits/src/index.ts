@@ -1,17 +1,37 @@
 /** The zkML library: compile(onnx) → artifacts, setup, prove(model, input, jobId, prover), verify. */
-export { compileModel, loadCompiledModel, FIELD_MODULUS, type CompiledModel, type CompileModelParameters } from './compileModel';
-export { setupModel, ptauPowerFor, type SetupModelParameters } from './setupModel';
+export { compileModel, loadCompiledModel, type CompiledModel, type CompileModelParameters } from './compileModel';
+export { FIELD_MODULUS, toField } from './field';
+export { setupModel, ptauPowerFor, type SetupModelParameters, type SetupModelReturnType } from './setupModel';
 export {
   circuitInput,
   proveInference,
   inputCommitmentOf,
   outputCommitmentOf,
+  type CircuitInput,
   type InferenceOutput,
   type ProveInferenceParameters,
+  type ProveInferenceReturnType,
 } from './proveInference';
+export {
+  checkInputOpening,
+  checkOutputOpening,
+  type CheckInputOpeningParameters,
+  type CheckOutputOpeningParameters,
+} from './checkOpening';
 export { releaseCurves, verifyInference, type VerifyInferenceParameters } from './verifyInference';
 export { evaluateQuantized, quantizeInput } from './quantize/evaluateQuantized';
-export { commitVector, COMMIT_DOMAIN } from './commit/commitVector';
+export { INPUT_BITS_RANGE } from './quantize/quantize';
+export { commitVector, COMMIT_DOMAIN, randomSalt } from './commit/commitVector';
+export { checkVerificationKey, loadVerificationKey, G2_GENERATOR } from './setup/checkVerificationKey';
+export {
+  applyBeacon,
+  contributePhase2,
+  startPhase2,
+  verifyPhase2,
+  SetupVerificationError,
+  type Phase2Contribution,
+} from './setup/phase2';
+export { ensurePtau } from './toolchain/ptau';
 export { sharedProver } from './toolchain/prover';
-export type { ModelManifest } from './model/manifest';
+export type { ModelManifest, ModelSetup } from './model/manifest';
 export * from './errors';

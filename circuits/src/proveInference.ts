@@ -1,24 +1,31 @@
 import type { Groth16Proof } from 'snarkjs';
 
-import { COMMIT_DOMAIN, commitVector } from './commit/commitVector';
+import { COMMIT_DOMAIN, commitVector, randomSalt } from './commit/commitVector';
 import type { CompiledModel } from './compileModel';
-import { FIELD_MODULUS } from './compileModel';
 import { InvalidInputError } from './errors';
+import { toField } from './field';
 import { evaluateQuantized, quantizeInput } from './quantize/evaluateQuantized';
 import { sharedProver } from './toolchain/prover';
 
+/** The opening of an output commitment: what the prover hands the requester beside the proof. */
 export type InferenceOutput = {
-  /** The circuit's output integers (logits at `scale`), then decoded floats. */
+  /** The circuit's output integers (logits at `scale`), then decoded floats (`integers[i] / 2^scale`). */
   integers: number[];
   scale: number;
   values: number[];
-  /** Index of the largest output. */
+  /** Index of the largest output (lowest index on ties). */
   argmax: number;
+  /** The output commitment's blinding salt (decimal field element), chosen by the prover. */
+  salt: string;
 };
 
 export type ProveInferenceParameters = {
   model: Pick<CompiledModel, 'manifest' | 'program' | 'paths'>;
   input: number[];
+  /** The requester's blinding salt of the input commitment (decimal or 0x string, or bigint). */
+  inputSalt: bigint | string;
+  /** The output commitment's salt; a fresh random one by default. */
+  outputSalt?: bigint | string;
   /** Job id as a field element (decimal or 0x string, or bigint). */
   jobId: bigint | string;
   /** The prover's address: only this prover can use the proof. */
@@ -33,27 +40,27 @@ export type ProveInferenceReturnType = {
   publicSignals: string[];
 };
 
-function toField(value: bigint | string, what: string): bigint {
-  let v: bigint;
-  try {
-    v = typeof value === 'bigint' ? value : BigInt(value);
-  } catch {
-    throw new InvalidInputError(`${what} '${String(value)}' is not an integer`);
-  }
-  if (v < 0n || v >= FIELD_MODULUS) throw new InvalidInputError(`${what} must lie in [0, field modulus)`);
-  return v;
-}
-
-/** The output vector the circuit commits to: the logits, then the argmax index. */
+/** The output vector the circuit commits to: the logits, then the argmax index, under the output salt. */
 export function outputCommitmentOf(
   model: Pick<CompiledModel, 'program'>,
-  output: Pick<InferenceOutput, 'integers' | 'argmax'>,
+  output: Pick<InferenceOutput, 'integers' | 'argmax' | 'salt'>,
 ): bigint {
-  return commitVector([...output.integers, output.argmax], model.program.outputBits, COMMIT_DOMAIN.output);
+  return commitVector(
+    [...output.integers, output.argmax],
+    model.program.outputBits,
+    COMMIT_DOMAIN.output,
+    toField(output.salt, 'output salt'),
+  );
 }
 
-export function inputCommitmentOf(model: Pick<CompiledModel, 'program'>, input: number[]): bigint {
-  return commitVector(quantizeInput(model.program, input), model.program.inputBits, COMMIT_DOMAIN.input);
+/** The input commitment a requester signs: the quantized input under the requester's salt. */
+export function inputCommitmentOf(model: Pick<CompiledModel, 'program'>, input: number[], salt: bigint | string): bigint {
+  return commitVector(
+    quantizeInput(model.program, input),
+    model.program.inputBits,
+    COMMIT_DOMAIN.input,
+    toField(salt, 'input salt'),
+  );
 }
 
 /** The circuit's input signals (decimal strings). */
@@ -64,26 +71,32 @@ export type CircuitInput = {
   jobId: string;
   prover: string;
   x: string[];
+  inputSalt: string;
+  outputSalt: string;
 };
 
 /**
- * The circuit's inputs for the quantized input `xq` claimed to produce `output` (logits then argmax), for one
- * job and prover. The circuit is satisfiable exactly when the claim is what the model computes.
+ * The circuit's inputs for the quantized input `xq` (under `inputSalt`) claimed to produce `output` (logits then
+ * argmax, under its salt), for one job and prover. The circuit is satisfiable exactly when the claim is what the
+ * model computes.
  */
 export function circuitInput(
   model: Pick<CompiledModel, 'manifest' | 'program'>,
   xq: number[],
-  output: Pick<InferenceOutput, 'integers' | 'argmax'>,
+  inputSalt: bigint,
+  output: Pick<InferenceOutput, 'integers' | 'argmax' | 'salt'>,
   jobId: bigint,
   prover: bigint,
 ): CircuitInput {
   return {
     modelId: model.manifest.modelId,
-    inputCommitment: commitVector(xq, model.program.inputBits, COMMIT_DOMAIN.input).toString(),
+    inputCommitment: commitVector(xq, model.program.inputBits, COMMIT_DOMAIN.input, inputSalt).toString(),
     outputCommitment: outputCommitmentOf(model, output).toString(),
     jobId: jobId.toString(),
     prover: prover.toString(),
     x: xq.map(String),
+    inputSalt: inputSalt.toString(),
+    outputSalt: toField(output.salt, 'output salt').toString(),
   };
 }
 
@@ -96,6 +109,8 @@ export async function proveInference(parameters: ProveInferenceParameters): Prom
   if (!/^0x[0-9a-fA-F]{40}$/.test(parameters.prover))
     throw new InvalidInputError(`prover '${parameters.prover}' is not an address`);
   const jobId = toField(parameters.jobId, 'jobId');
+  const inputSalt = toField(parameters.inputSalt, 'input salt');
+  const outputSalt = toField(parameters.outputSalt ?? randomSalt(), 'output salt');
   const xq = quantizeInput(model.program, parameters.input);
   const evaluated = evaluateQuantized(model.program, xq);
   const output: InferenceOutput = {
@@ -103,8 +118,9 @@ export async function proveInference(parameters: ProveInferenceParameters): Prom
     scale: model.program.outputScale,
     values: evaluated.output.map((v) => v / 2 ** model.program.outputScale),
     argmax: evaluated.argmax,
+    salt: outputSalt.toString(),
   };
-  const input = circuitInput(model, xq, output, jobId, BigInt(parameters.prover));
+  const input = circuitInput(model, xq, inputSalt, output, jobId, BigInt(parameters.prover));
   const { proof, publicSignals } = await sharedProver().prove(input, model.paths.wasm, model.paths.zkey);
   return { output, inputCommitment: input.inputCommitment, outputCommitment: input.outputCommitment, proof, publicSignals };
 }

@@ -1,16 +1,28 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as snarkjs from 'snarkjs';
 
 import type { CompiledModel } from './compileModel';
+import type { ModelManifest, ModelSetup } from './model/manifest';
+import { checkVerificationKey } from './setup/checkVerificationKey';
+import { applyBeacon, contributePhase2, SetupVerificationError, startPhase2, verifyPhase2 } from './setup/phase2';
 import { ensurePtau } from './toolchain/ptau';
 
 export type SetupModelParameters = {
   model: Pick<CompiledModel, 'manifest' | 'paths'>;
   /** A prepared ceremony file for production; a cached insecure local one otherwise. */
   ptauFile?: string;
+  /**
+   * A zkey from a multi-party phase-2 ceremony (`verity model contribute`): verified against the r1cs and the ptau,
+   * finished with a beacon, and adopted. Without it, this machine makes the one contribution itself.
+   */
+  zkeyFile?: string;
+  /** The final beacon's public randomness (hex); random when omitted. */
+  beaconHash?: string;
+  /** Redo the setup even when a verified one exists. */
+  force?: boolean;
   onProgress?: (step: string) => void;
 };
 
@@ -21,6 +33,7 @@ export type SetupModelReturnType = {
   seconds: number;
   ptauSeconds?: number;
   insecure: boolean;
+  setup: ModelSetup;
 };
 
 /** Smallest power of two that holds the circuit's constraints plus its public inputs (snarkjs's domain). */
@@ -28,38 +41,93 @@ export function ptauPowerFor(constraints: number, publicSignals: number): number
   return Math.max(8, Math.ceil(Math.log2(constraints + publicSignals + 1)));
 }
 
+const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** A recorded setup is reused only if its files are all there and unchanged. */
+function existingSetup(model: SetupModelParameters['model']): ModelSetup | undefined {
+  const { paths } = model;
+  if (![paths.zkey, paths.vkey, paths.verifierSol, paths.manifest].every((f) => existsSync(f))) return undefined;
+  const setup = (JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest).setup;
+  if (!setup?.contributions?.length || setup.zkeySha256 !== sha256File(paths.zkey) || setup.vkeySha256 !== sha256File(paths.vkey))
+    return undefined;
+  return setup;
+}
+
 /**
- * Groth16 setup: powers of tau (ceremony file or cached local one) → circuit zkey → verification key and a
- * Solidity verifier. Cached: an existing zkey for the same r1cs is reused.
+ * Groth16 setup: powers of tau (ceremony file or cached local one) → the circuit's initial zkey → a phase-2
+ * contribution from fresh OS randomness (or a ceremony's zkey) → a final beacon → verification of the result
+ * against the r1cs and the ptau → verification key (refused if weak) and Solidity verifier. The transcript goes
+ * into the manifest. Cached: a verified setup of the same r1cs is reused.
  */
 export async function setupModel(parameters: SetupModelParameters): Promise<SetupModelReturnType> {
   const { paths, manifest } = parameters.model;
   const started = Date.now();
+  const cached = parameters.force || parameters.zkeyFile ? undefined : existingSetup(parameters.model);
+  if (cached) {
+    manifest.setup = cached;
+    return {
+      zkey: paths.zkey,
+      vkey: paths.vkey,
+      verifierSol: paths.verifierSol,
+      seconds: 0,
+      insecure: cached.insecure,
+      setup: cached,
+    };
+  }
+
+  const progress = parameters.onProgress ?? (() => undefined);
   const power = ptauPowerFor(manifest.constraints, manifest.publicSignals.length);
-  const ptau = await ensurePtau({ power, ptauFile: parameters.ptauFile, onProgress: parameters.onProgress });
-  if (!existsSync(paths.zkey) || !existsSync(paths.vkey) || !existsSync(paths.verifierSol)) {
-    parameters.onProgress?.('circuit-specific setup (zkey)');
-    await snarkjs.zKey.newZKey(paths.r1cs, ptau.file, paths.zkey);
-    writeFileSync(paths.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(paths.zkey), null, 2));
+  const ptau = await ensurePtau({ power, ptauFile: parameters.ptauFile, onProgress: progress });
+  const tmp = (k: string) => `${paths.zkey}.${process.pid}.${k}`;
+  try {
+    if (parameters.zkeyFile) {
+      copyFileSync(parameters.zkeyFile, tmp('ceremony'));
+    } else {
+      progress('circuit-specific setup (initial zkey)');
+      await startPhase2({ r1cs: paths.r1cs, ptau: ptau.file, out: tmp('init') });
+      progress('phase-2 contribution (fresh randomness)');
+      await contributePhase2({ in: tmp('init'), out: tmp('ceremony'), name: 'verity setup' });
+    }
+    progress('final beacon');
+    await applyBeacon({ in: tmp('ceremony'), out: tmp('final'), beaconHash: parameters.beaconHash });
+    progress('verify the zkey against the circuit and the powers of tau');
+    const verified = await verifyPhase2({ r1cs: paths.r1cs, ptau: ptau.file, zkey: tmp('final') });
+    if (!verified.valid)
+      throw new SetupVerificationError(
+        'the zkey does not match the circuit and powers of tau',
+        verified.problems.join('; ') || undefined,
+      );
+    if (!verified.contributions.some((c) => !c.beacon))
+      throw new SetupVerificationError('the zkey has no phase-2 contribution besides the beacon');
+    const vkey = checkVerificationKey(await snarkjs.zKey.exportVerificationKey(tmp('final')));
+    renameSync(tmp('final'), paths.zkey);
+    writeFileSync(paths.vkey, JSON.stringify(vkey, null, 2));
     const template = readFileSync(join(require.resolve('snarkjs'), '..', '..', 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
     writeFileSync(paths.verifierSol, await snarkjs.zKey.exportSolidityVerifier(paths.zkey, { groth16: template }));
-  }
-  const manifestFile = JSON.parse(readFileSync(paths.manifest, 'utf8')) as typeof manifest;
-  if (!manifestFile.setup) {
-    manifestFile.setup = {
-      ptau: ptau.insecure ? `local 2^${power} (INSECURE, development only)` : ptau.file,
+    const setup: ModelSetup = {
       insecure: ptau.insecure,
-      zkeySha256: createHash('sha256').update(readFileSync(paths.zkey)).digest('hex'),
+      ptau: ptau.insecure
+        ? `local 2^${power} (INSECURE: generated on this machine, development only)`
+        : `${parameters.ptauFile} (provided)`,
+      ptauSha256: ptau.sha256,
+      contributions: verified.contributions,
+      zkeySha256: sha256File(paths.zkey),
+      vkeySha256: sha256File(paths.vkey),
     };
+    const manifestFile = JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest;
+    manifestFile.setup = setup;
     writeFileSync(paths.manifest, JSON.stringify(manifestFile, null, 2) + '\n');
+    manifest.setup = setup;
+    return {
+      zkey: paths.zkey,
+      vkey: paths.vkey,
+      verifierSol: paths.verifierSol,
+      seconds: (Date.now() - started) / 1000,
+      ptauSeconds: ptau.generatedSeconds,
+      insecure: ptau.insecure,
+      setup,
+    };
+  } finally {
+    for (const k of ['init', 'ceremony', 'final']) rmSync(tmp(k), { force: true });
   }
-  manifest.setup = manifestFile.setup;
-  return {
-    zkey: paths.zkey,
-    vkey: paths.vkey,
-    verifierSol: paths.verifierSol,
-    seconds: (Date.now() - started) / 1000,
-    ptauSeconds: ptau.generatedSeconds,
-    insecure: ptau.insecure,
-  };
 }

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 
 import * as snarkjs from 'snarkjs';
 import type { Groth16Proof, VerificationKey } from 'snarkjs';
 
 import type { CompiledModel } from './compileModel';
+import { FIELD_MODULUS } from './field';
+import { checkVerificationKey, loadVerificationKey } from './setup/checkVerificationKey';
 
 export type VerifyInferenceParameters = {
   model: Pick<CompiledModel, 'paths'> | { vkey: VerificationKey };
@@ -13,16 +15,25 @@ export type VerifyInferenceParameters = {
 
 const vkeys = new Map<string, VerificationKey>();
 
-/** Checks a Groth16 proof against the model's verification key: true or false, never a throw for a bad proof. */
+/**
+ * Checks a Groth16 proof against the model's verification key: true or false, never a throw for a bad proof. A
+ * key that accepts forgeries (no phase-2 contribution) is refused with WeakVerificationKeyError before any check.
+ */
 export async function verifyInference(parameters: VerifyInferenceParameters): Promise<boolean> {
   const { model } = parameters;
   let vkey: VerificationKey;
-  if ('vkey' in model) vkey = model.vkey;
+  if ('vkey' in model) vkey = checkVerificationKey(model.vkey);
   else {
-    vkey = vkeys.get(model.paths.vkey) ?? (JSON.parse(readFileSync(model.paths.vkey, 'utf8')) as VerificationKey);
-    vkeys.set(model.paths.vkey, vkey);
+    // Keyed by modification time too: a new setup rewrites the file.
+    const key = `${model.paths.vkey}:${statSync(model.paths.vkey).mtimeMs}`;
+    vkey = vkeys.get(key) ?? loadVerificationKey(model.paths.vkey);
+    vkeys.set(key, vkey);
   }
-  if (parameters.publicSignals.length !== vkey.nPublic) return false;
+  if (!Array.isArray(parameters.publicSignals) || parameters.publicSignals.length !== vkey.nPublic) return false;
+  // Canonical field elements only: snarkjs reduces modulo p, so s and s + p would both verify (the Solidity
+  // verifier refuses the second; so do we).
+  if (!parameters.publicSignals.every((s) => typeof s === 'string' && /^[0-9]{1,78}$/.test(s) && BigInt(s) < FIELD_MODULUS))
+    return false;
   try {
     return await snarkjs.groth16.verify(vkey, parameters.publicSignals, parameters.proof, silentLogger);
   } catch {

@@ -86,10 +86,14 @@ template ArgMax(n, bits) {
     index <== idx[n - 1];
 }
 
-// Poseidon commitment to n signed `bits`-bit values: range-check, pack 252 \ bits per field element, then
-// h = n; for each chunk of 14 elements: h = Poseidon16(h, domain, chunk). Same as circuits/src/commit/commitVector.ts.
+// Hiding Poseidon commitment to n signed `bits`-bit values under a blinding `salt` (a private field element with
+// >= 128 bits of entropy): range-check, pack 252 \ bits per field element, then
+// h = n; for each chunk of 14 elements: h = Poseidon16(h, domain, chunk); out = Poseidon3(domain, salt, h).
+// Without the salt anyone could test a guessed input against the public commitment. Same as
+// circuits/src/commit/commitVector.ts.
 template Commit(n, bits, domain) {
     signal input in[n];
+    signal input salt;
     signal output out;
     var per = 252 \ bits;
     var m = (n + per - 1) \ per;
@@ -126,5 +130,9 @@ template Commit(n, bits, domain) {
             }
         }
     }
-    out <== h[chunks - 1].out;
+    component blind = Poseidon(3);
+    blind.inputs[0] <== domain;
+    blind.inputs[1] <== salt;
+    blind.inputs[2] <== h[chunks - 1].out;
+    out <== blind.out;
 }

@@ -24,6 +24,7 @@ template Harness() {
     signal input m[5];
     signal input am[6];
     signal input c[30];
+    signal input cs;
     signal input rl;
     signal output rq[2];
     signal output rrq[2];
@@ -53,6 +54,7 @@ template Harness() {
     ai <== arg.index;
     component cm = Commit(30, ${BITS}, ${COMMIT_DOMAIN.output});
     for (var i = 0; i < 30; i++) { cm.in[i] <== c[i]; }
+    cm.salt <== cs;
     co <== cm.out;
     component relu = Relu(${BITS});
     relu.in <== rl;
@@ -88,6 +90,7 @@ describe('verity.circom templates (witness level)', () => {
       m: Array.from({ length: 5 }, () => int(-half, half - 1)),
       am: Array.from({ length: 6 }, () => int(-4, 4)), // small range: ties are common
       c: Array.from({ length: 30 }, () => int(-half, half - 1)),
+      cs: BigInt('0x' + Array.from({ length: 31 }, () => int(0, 255).toString(16).padStart(2, '0')).join('')).toString(),
       rl: int(-half, half - 1),
     };
   }
@@ -106,9 +109,18 @@ describe('verity.circom templates (witness level)', () => {
         input.am.indexOf(Math.max(...input.am)),
       ];
       expect(out.slice(0, 7)).toEqual(expected);
-      expect(w[8]).toBe(commitVector(input.c, BITS, COMMIT_DOMAIN.output));
+      expect(w[8]).toBe(commitVector(input.c, BITS, COMMIT_DOMAIN.output, BigInt(input.cs)));
       expect(out[8]).toBe(Math.max(0, input.rl));
     }
+  });
+
+  it('hides the committed values: the same vector under two salts gives unrelated commitments', async () => {
+    const input = validInput();
+    const a = (await calculateWitness(wasm, input))[8];
+    const b = (await calculateWitness(wasm, { ...input, cs: (BigInt(input.cs) + 1n).toString() }))[8];
+    expect(a).not.toBe(b);
+    // Neither is the unsalted hash of the values, nor the commitment under salt 0.
+    expect(a).not.toBe(commitVector(input.c, BITS, COMMIT_DOMAIN.output, 0n));
   });
 
   it('rounds half up, including negative halves', async () => {

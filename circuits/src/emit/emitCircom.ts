@@ -16,7 +16,9 @@ function emitLayer(layer: QuantLayer, l: number, input: string): { code: string;
   const n = layer.outSize;
   switch (layer.kind) {
     case 'affine': {
-      const T = Math.max(1, ...layer.rows.map((r) => r.idx.length));
+      // A loop, not Math.max(...spread): a layer can have more rows than the call stack has room for arguments.
+      let T = 1;
+      for (const r of layer.rows) T = Math.max(T, r.idx.length);
       // Rows padded to T terms with zero weights: zero coefficients add nothing to the constraint.
       const pad = (xs: ArrayLike<number>) => list([...Array.from(xs), ...Array(T - xs.length).fill(0)]);
       return {
@@ -92,7 +94,7 @@ function emitLayer(layer: QuantLayer, l: number, input: string): { code: string;
 /**
  * Emits the circom source of a quantized model. Public signals, in this order: modelId, inputCommitment,
  * outputCommitment, jobId, prover. The input tensor and the output (logits, then the argmax index) are private
- * and bound through their Poseidon commitments; jobId and prover are bound by the proof itself, so a proof
+ * and bound through hiding Poseidon commitments (each blinded by a private salt); jobId and prover are bound by the proof itself, so a proof
  * cannot be replayed for another job or prover. Weights are constants: the circuit is the model.
  */
 export function emitCircom(parameters: EmitCircomParameters): string {
@@ -118,6 +120,9 @@ template VerityModel() {
     signal input jobId;
     signal input prover;
     signal input x[${n0}];
+    // Blinding salts of the two commitments: private, so a commitment reveals nothing about its vector.
+    signal input inputSalt;
+    signal input outputSalt;
 
     modelId === ${modelId.toString()};
     // Squares tie jobId and prover into the constraint system (belt and braces: Groth16 already binds them).
@@ -130,6 +135,7 @@ template VerityModel() {
     for (var i = 0; i < ${n0}; i++) {
         inputCommit.in[i] <== x[i];
     }
+    inputCommit.salt <== inputSalt;
     inputCommit.out === inputCommitment;
 
 ${body.join('\n\n')}
@@ -143,6 +149,7 @@ ${body.join('\n\n')}
         outputCommit.in[i] <== ${current}[i];
     }
     outputCommit.in[${nOut}] <== best.index;
+    outputCommit.salt <== outputSalt;
     outputCommit.out === outputCommitment;
 }
 

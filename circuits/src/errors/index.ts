@@ -29,3 +29,21 @@ export class ActivationOverflowError extends BaseError {
     super('ACTIVATION_OUT_OF_RANGE', `input drives layer ${layer} out of its calibrated range (|${value}| ≥ ${bound})`);
   }
 }
+
+/** An output or input opening that does not match what the circuit commits to; `field` names the culprit. */
+export class OpeningInvalidError extends BaseError {
+  override name = 'OpeningInvalidError';
+  readonly field: string;
+  constructor(field: string, problem: string) {
+    super('OPENING_INVALID', `${field} ${problem}`);
+    this.field = field;
+  }
+}
+
+/** A verifying key that accepts forged proofs (e.g. δ₂ = γ₂ after a setup with no phase-2 contribution). */
+export class WeakVerificationKeyError extends BaseError {
+  override name = 'WeakVerificationKeyError';
+  constructor(why: string, parameters?: BaseErrorParameters) {
+    super('VERIFICATION_KEY_INSECURE', `refusing an insecure verification key: ${why}`, parameters);
+  }
+}

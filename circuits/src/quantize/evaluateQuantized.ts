@@ -11,21 +11,24 @@ export type EvaluateQuantizedReturnType = {
   activations: number[][];
 };
 
-/** Float input → the integers the circuit takes: round(x · 2^inputScale), rejecting NaN, ±∞, wrong sizes and range. */
-export function quantizeInput(program: QuantProgram, input: ArrayLike<number>): number[] {
+/**
+ * Float input → the integers the circuit takes: round(x · 2^inputScale). Rejects NaN, ±∞, wrong sizes and any value
+ * outside the model's declared range ±inputMaxAbs, before any work; every value inside it is provable (quantize
+ * sizes each layer for the whole range).
+ */
+export function quantizeInput(program: QuantProgram, input: ArrayLike<unknown>): number[] {
   const expected = size(program.inputShape);
   if (input.length !== expected)
     throw new InvalidInputError(
       `input has ${input.length} values, the model takes ${expected} (shape [${program.inputShape.join(', ')}])`,
     );
-  const limit = 2 ** (program.inputBits - 1) - 1;
+  const limit = program.inputMaxAbs;
   return Array.from(input, (x, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x))
       throw new InvalidInputError(`input[${i}] is ${String(x)}: every value must be a finite number`);
-    const q = Math.round(x * 2 ** program.inputScale);
-    if (Math.abs(q) > limit)
-      throw new InvalidInputError(`input[${i}] = ${x} is outside the model's input range ±${limit / 2 ** program.inputScale}`);
-    return q;
+    if (Math.abs(x) > limit)
+      throw new InvalidInputError(`input[${i}] = ${x} is outside the model's input range [${-limit}, ${limit}]`);
+    return Math.round(x * 2 ** program.inputScale);
   });
 }
 

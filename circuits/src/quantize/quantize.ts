@@ -1,7 +1,8 @@
+import { InvalidInputError } from '../errors';
 import { evaluateFloat } from '../ir/evaluateFloat';
 import type { Program } from '../ir/types';
 import { size } from '../ir/types';
-import type { QuantLayer, QuantProgram } from './types';
+import { roundShift, type QuantAffineRow, type QuantLayer, type QuantProgram } from './types';
 
 export type QuantizeParameters = {
   program: Program;
@@ -11,13 +12,16 @@ export type QuantizeParameters = {
   inputMaxAbs: number;
   /** Bits per input value (sign included); also the packing width of the input commitment. */
   inputBits?: number;
-  /** Bits per activation (sign included): the range check each rescaled value costs. */
+  /** Bits per activation (sign included): the range check each rescaled value costs, at least. */
   activationBits?: number;
   /** Bits per weight (sign included). Weights are constants: more bits cost no constraints. */
   weightBits?: number;
   /** Headroom over the largest calibrated activation. */
   margin?: number;
 };
+
+/** Input bits the compiler accepts: at least a sign and one value bit; at most what keeps packing and the field safe. */
+export const INPUT_BITS_RANGE = [2, 32] as const;
 
 const log2Floor = (x: number): number => Math.floor(Math.log2(x));
 /** Largest f with maxAbs · 2^f ≤ 2^(bits-1) - 1 (0 if maxAbs is 0). */
@@ -28,12 +32,59 @@ function fracBits(maxAbs: number, bits: number): number {
   return f;
 }
 
+/** Bits (sign included) of the smallest signed range holding every integer in [lo, hi]. */
+function bitsFor(lo: number, hi: number): number {
+  const m = Math.max(-lo - 1, hi, 1);
+  return Math.floor(Math.log2(m)) + 2;
+}
+
 /** Keeps the integer evaluator exact in float64 and every circuit value far below the field modulus. */
 const MAX_ACCUMULATOR = 2 ** 50;
+/** Widest activation range check the compiler will emit before it trades precision (scale) for range. */
+const MAX_ACTIVATION_BITS = 32;
+
+/** Integer interval of every element of a tensor: what any input inside the declared range can produce. */
+type Bounds = { lo: Float64Array; hi: Float64Array };
+
+/** Interval arithmetic through one quantized affine map (exact for integers below 2^53). */
+function accumulatorBounds(rows: QuantAffineRow[], input: Bounds): Bounds {
+  const lo = new Float64Array(rows.length);
+  const hi = new Float64Array(rows.length);
+  rows.forEach((r, i) => {
+    let a = r.b;
+    let b = r.b;
+    for (let t = 0; t < r.idx.length; t++) {
+      const w = r.w[t]!;
+      const j = r.idx[t]!;
+      if (w >= 0) {
+        a += w * input.lo[j]!;
+        b += w * input.hi[j]!;
+      } else {
+        a += w * input.hi[j]!;
+        b += w * input.lo[j]!;
+      }
+    }
+    lo[i] = a;
+    hi[i] = b;
+  });
+  return { lo, hi };
+}
+
+function extremes(b: Bounds): { lo: number; hi: number } {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < b.lo.length; i++) {
+    lo = Math.min(lo, b.lo[i]!);
+    hi = Math.max(hi, b.hi[i]!);
+  }
+  return { lo, hi };
+}
 
 /**
  * Chooses a power-of-two scale per tensor from calibration (max |value| × margin), quantizes weights and biases,
- * and fuses each ReLU into the affine layer before it.
+ * and fuses each ReLU into the affine layer before it. Scales come from calibration (precision where the data
+ * lives); each layer's range check is then widened by interval analysis until it holds every value that any input
+ * inside ±inputMaxAbs can produce, so every in-range input is provable (no overflow deep inside proving).
  */
 export function quantize(parameters: QuantizeParameters): QuantProgram {
   const { program } = parameters;
@@ -41,34 +92,66 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
   const activationBits = parameters.activationBits ?? 16;
   const weightBits = parameters.weightBits ?? 16;
   const margin = parameters.margin ?? 2;
+  const [minBits, maxBits] = INPUT_BITS_RANGE;
+  if (!Number.isInteger(inputBits) || inputBits < minBits || inputBits > maxBits)
+    throw new InvalidInputError(`input bits must be an integer in [${minBits}, ${maxBits}], got ${inputBits}`);
+  if (!Number.isInteger(activationBits) || activationBits < 2 || activationBits > MAX_ACTIVATION_BITS)
+    throw new InvalidInputError(`activation bits must be an integer in [2, ${MAX_ACTIVATION_BITS}], got ${activationBits}`);
+  if (!(parameters.inputMaxAbs > 0) || !Number.isFinite(parameters.inputMaxAbs))
+    throw new InvalidInputError(`the input range (inputMaxAbs) must be a positive finite number, got ${parameters.inputMaxAbs}`);
 
   const maxAbs = program.layers.map(() => 0);
-  for (const sample of parameters.calibration) {
+  parameters.calibration.forEach((sample, s) => {
     evaluateFloat(program, sample).activations.forEach((a, l) => {
-      for (const v of a) maxAbs[l] = Math.max(maxAbs[l]!, Math.abs(v));
+      for (const v of a) {
+        if (!Number.isFinite(v)) throw new InvalidInputError(`calibration sample ${s} gives a non-finite value in layer ${l}`);
+        maxAbs[l] = Math.max(maxAbs[l]!, Math.abs(v));
+      }
     });
-  }
+  });
 
   const inputScale = fracBits(parameters.inputMaxAbs, inputBits);
+  const inputLimit = Math.round(parameters.inputMaxAbs * 2 ** inputScale);
+  let bounds: Bounds = {
+    lo: new Float64Array(size(program.inputShape)).fill(-inputLimit),
+    hi: new Float64Array(size(program.inputShape)).fill(inputLimit),
+  };
   let scale = inputScale;
   let bits = inputBits;
   const layers: QuantLayer[] = [];
   program.layers.forEach((layer, l) => {
     const outSize = size(layer.outShape);
     if (layer.kind === 'affine') {
-      const wMax = Math.max(0, ...layer.rows.flatMap((r) => Array.from(r.w, Math.abs)));
+      let wMax = 0;
+      for (const r of layer.rows) for (const w of r.w) wMax = Math.max(wMax, Math.abs(w));
       let wScale = fracBits(wMax, weightBits);
-      const quantRows = (ws: number) =>
+      const quantRows = (ws: number): QuantAffineRow[] =>
         layer.rows.map((r) => ({
           idx: r.idx,
           w: Int32Array.from(r.w, (w) => Math.round(w * 2 ** ws)),
           b: Math.round(r.b * 2 ** (scale + ws)),
         }));
       let rows = quantRows(wScale);
-      const bound = (rs: typeof rows) =>
-        Math.max(...rs.map((r) => r.w.reduce((a, w) => a + Math.abs(w), 0) * 2 ** (bits - 1) + Math.abs(r.b)));
-      while (bound(rows) > MAX_ACCUMULATOR) rows = quantRows(--wScale);
-      const outScale = Math.min(scale + wScale, fracBits(maxAbs[l]! * margin, activationBits));
+      let acc = accumulatorBounds(rows, bounds);
+      const accMax = () => {
+        const e = extremes(acc);
+        return Math.max(-e.lo, e.hi);
+      };
+      while (accMax() > MAX_ACCUMULATOR) {
+        rows = quantRows(--wScale);
+        acc = accumulatorBounds(rows, bounds);
+      }
+      let outScale = Math.min(scale + wScale, fracBits(maxAbs[l]! * margin, activationBits));
+      let out: Bounds;
+      let outBits: number;
+      for (;;) {
+        const shift = scale + wScale - outScale;
+        out = { lo: acc.lo.map((v) => roundShift(v, shift)), hi: acc.hi.map((v) => roundShift(v, shift)) };
+        const e = extremes(out);
+        outBits = Math.max(activationBits, bitsFor(e.lo, e.hi));
+        if (outBits <= MAX_ACTIVATION_BITS) break;
+        outScale -= outBits - MAX_ACTIVATION_BITS;
+      }
       layers.push({
         kind: 'affine',
         name: layer.name,
@@ -77,23 +160,37 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
         rows,
         relu: false,
         shift: scale + wScale - outScale,
-        bits: activationBits,
+        bits: outBits,
         inScale: scale,
         wScale,
         outScale,
       });
+      bounds = out;
       scale = outScale;
-      bits = activationBits;
+      bits = outBits;
     } else if (layer.kind === 'relu') {
       const prev = layers[layers.length - 1];
       if (prev?.kind === 'affine' && !prev.relu) {
         prev.relu = true;
         prev.ops = [...prev.ops, 'Relu'];
       } else layers.push({ kind: 'relu', name: layer.name, ops: layer.ops, outSize, bits, outScale: scale });
+      bounds = { lo: bounds.lo.map((v) => Math.max(0, v)), hi: bounds.hi.map((v) => Math.max(0, v)) };
     } else if (layer.kind === 'max') {
       layers.push({ kind: 'max', name: layer.name, ops: layer.ops, outSize, groups: layer.groups, bits, outScale: scale });
+      const prev = bounds;
+      const fold = (g: Int32Array, of: Float64Array) => {
+        let m = -Infinity;
+        for (const i of g) m = Math.max(m, of[i]!);
+        return m;
+      };
+      bounds = {
+        lo: Float64Array.from(layer.groups, (g) => fold(g, prev.lo)),
+        hi: Float64Array.from(layer.groups, (g) => fold(g, prev.hi)),
+      };
     } else {
       layers.push({ kind: 'permute', name: layer.name, ops: layer.ops, outSize, map: layer.map, bits, outScale: scale });
+      const prev = bounds;
+      bounds = { lo: Float64Array.from(layer.map, (i) => prev.lo[i]!), hi: Float64Array.from(layer.map, (i) => prev.hi[i]!) };
     }
   });
 
@@ -101,6 +198,7 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
     inputShape: program.inputShape,
     inputScale,
     inputBits,
+    inputMaxAbs: parameters.inputMaxAbs,
     outputShape: program.outputShape,
     outputScale: scale,
     outputBits: bits,

@@ -31,6 +31,8 @@ export type QuantProgram = {
   inputShape: number[];
   inputScale: number;
   inputBits: number;
+  /** The declared input range: a request's values must lie in [-inputMaxAbs, inputMaxAbs]. */
+  inputMaxAbs: number;
   outputShape: number[];
   outputScale: number;
   outputBits: number;

@@ -7,7 +7,17 @@ declare module 'snarkjs' {
     protocol: string;
     curve: string;
   };
-  export type VerificationKey = Record<string, unknown> & { nPublic: number; protocol: string; curve: string };
+  export type VerificationKey = {
+    protocol: string;
+    curve: string;
+    nPublic: number;
+    vk_alpha_1: string[];
+    vk_beta_2: string[][];
+    vk_gamma_2: string[][];
+    vk_delta_2: string[][];
+    IC: string[][];
+    [key: string]: unknown;
+  };
   type Logger = { debug(msg: string): void; info(msg: string): void; warn(msg: string): void; error(msg: string): void };
   export const curves: { getCurveFromName(name: string): Promise<{ terminate(): Promise<void> }> };
   export const powersOfTau: {
@@ -17,7 +27,18 @@ declare module 'snarkjs' {
   };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<unknown>;
-    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<unknown>;
+    /** Returns the contribution hash (64 bytes, blake2b). */
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: Logger): Promise<Uint8Array>;
+    /** Returns the contribution hash, or false for bad parameters. */
+    beacon(
+      oldZkey: string,
+      newZkey: string,
+      name: string,
+      beaconHashHex: string,
+      numIterationsExp: number,
+      logger?: Logger,
+    ): Promise<Uint8Array | false>;
+    verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: Logger): Promise<boolean>;
     exportVerificationKey(zkey: string, logger?: Logger): Promise<VerificationKey>;
     exportSolidityVerifier(zkey: string, templates: { groth16: string }, logger?: Logger): Promise<string>;
   };

@@ -1,31 +1,89 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
 import { REFERENCE_MODELS } from '../../../circuits/models/referenceModels';
 import {
+  checkInputOpening,
+  checkOutputOpening,
   compileModel,
-  outputCommitmentOf,
+  contributePhase2,
+  ensurePtau,
+  INPUT_BITS_RANGE,
+  loadVerificationKey,
   proveInference,
+  ptauPowerFor,
+  randomSalt,
   releaseCurves,
   setupModel,
   sharedProver,
+  startPhase2,
+  toField,
   verifyInference,
+  verifyPhase2,
   type CompiledModel,
 } from '../../../circuits/src';
-import { InvalidArgumentError } from '../errors/base';
+import { BaseError, InvalidArgumentError } from '../errors/base';
 import { say, table } from './output';
 
 type ModelOptions = { calibration?: string; inputMaxAbs?: string; inputBits?: string };
 
+/** A file the CLI cannot write (missing directory, no permission): said before any slow work starts. */
+export class OutputFileError extends BaseError {
+  override name = 'OutputFileError';
+  constructor(file: string, why: string) {
+    super('OUTPUT_NOT_WRITABLE', `cannot write ${file}: ${why}`);
+  }
+}
+
+/** A model that has no verification key yet. */
+export class ModelNotSetUpError extends BaseError {
+  override name = 'ModelNotSetUpError';
+  constructor(model: string) {
+    super('MODEL_NOT_SET_UP', `model ${model} has no verification key yet: run \`verity model setup ${model}\``);
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`${what} is not valid JSON`, { details: (err as Error).message });
+  }
+}
+
 function readJson(file: string, what: string): unknown {
   if (!existsSync(file)) throw new InvalidArgumentError(`${what} file ${file} does not exist`);
+  return parseJson(readFileSync(file, 'utf8'), `${what} file ${file}`);
+}
+
+/** Fails now, not after minutes of proving, when `file` cannot be written. */
+function checkWritable(file: string): void {
+  const target = existsSync(file) ? file : dirname(resolve(file));
+  if (!existsSync(target)) throw new OutputFileError(file, `directory ${target} does not exist`);
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    accessSync(target, constants.W_OK);
   } catch {
-    throw new InvalidArgumentError(`${what} file ${file} is not valid JSON`);
+    throw new OutputFileError(file, 'permission denied');
   }
+}
+
+function writeOutput(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new OutputFileError(file, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  }
+}
+
+function parseInputBits(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const [lo, hi] = INPUT_BITS_RANGE;
+  if (!/^\d+$/.test(value) || Number(value) < lo || Number(value) > hi)
+    throw new InvalidArgumentError(`--input-bits '${value}' must be an integer from ${lo} to ${hi}`);
+  return Number(value);
 }
 
 /** A progress bar over named steps on a terminal; one line per step otherwise. */
@@ -34,12 +92,16 @@ function stepper(title: string, total: number): { step(name: string): void; done
   const bar = new SingleBar({ format: `  ${title} [{bar}] {value}/{total} {step}`, hideCursor: true });
   bar.start(total, 0, { step: '' });
   let n = 0;
-  return { step: (name) => bar.update(++n, { step: name }), done: () => (bar.update(total, { step: 'done' }), bar.stop()) };
+  return {
+    step: (name) => bar.update(Math.min(++n, total), { step: name }),
+    done: () => (bar.update(total, { step: 'done' }), bar.stop()),
+  };
 }
 
 /** A reference model by name, or any ONNX file with its calibration inputs and input range. */
 async function resolveModel(model: string, options: ModelOptions, quiet = false): Promise<CompiledModel> {
   const reference = REFERENCE_MODELS[model];
+  const inputBits = parseInputBits(options.inputBits);
   let params;
   if (reference) {
     params = {
@@ -47,17 +109,18 @@ async function resolveModel(model: string, options: ModelOptions, quiet = false)
       onnx: reference.onnx(),
       calibration: reference.calibration(),
       inputMaxAbs: reference.inputMaxAbs,
-      inputBits: reference.inputBits,
+      inputBits: inputBits ?? reference.inputBits,
     };
   } else if (model.endsWith('.onnx')) {
     if (!existsSync(model)) throw new InvalidArgumentError(`ONNX file ${model} does not exist`);
     if (!options.calibration || !options.inputMaxAbs)
       throw new InvalidArgumentError('an ONNX file needs --calibration <inputs.json> and --input-max-abs <number>');
     const calibration = readJson(options.calibration, 'calibration');
-    if (!Array.isArray(calibration) || !calibration.every((x) => Array.isArray(x)))
-      throw new InvalidArgumentError('calibration must be a JSON array of input arrays');
+    if (!Array.isArray(calibration) || calibration.length === 0 || !calibration.every((x) => Array.isArray(x)))
+      throw new InvalidArgumentError(`calibration file ${options.calibration} must hold a non-empty JSON array of input arrays`);
     const inputMaxAbs = Number(options.inputMaxAbs);
-    if (!(inputMaxAbs > 0)) throw new InvalidArgumentError('--input-max-abs must be a positive number');
+    if (!(inputMaxAbs > 0) || !Number.isFinite(inputMaxAbs))
+      throw new InvalidArgumentError(`--input-max-abs '${options.inputMaxAbs}' must be a positive number`);
     params = {
       name: model
         .split('/')
@@ -66,7 +129,7 @@ async function resolveModel(model: string, options: ModelOptions, quiet = false)
       onnx: readFileSync(model),
       calibration: calibration as number[][],
       inputMaxAbs,
-      inputBits: options.inputBits ? Number(options.inputBits) : undefined,
+      inputBits,
     };
   } else
     throw new InvalidArgumentError(
@@ -85,22 +148,36 @@ function printSummary(m: CompiledModel): void {
     ['ONNX sha256', x.onnxSha256],
     ['operators', x.ops.join(' → ')],
     ['layers', x.layers.map((l) => `${l.ops.join('+')}${l.shift !== undefined ? ` »${l.shift}` : ''}`).join(' | ')],
-    ['input', `[${x.input.shape.join('×')}] scale 2^${x.input.scale}, ${x.input.bits}-bit`],
+    ['input', `[${x.input.shape.join('×')}] in ±${x.input.maxAbs}, scale 2^${x.input.scale}, ${x.input.bits}-bit`],
     ['output', `[${x.output.shape.join('×')}] scale 2^${x.output.scale}, ${x.output.bits}-bit, head ${x.output.head}`],
     ['parameters', String(x.parameters)],
     ['constraints', `${x.constraints} (${(x.constraints / x.activations).toFixed(1)} per activation)`],
     ['files', m.paths.dir],
-    ['setup', x.setup ? `${x.setup.ptau}` : 'not yet (verity model setup)'],
+    [
+      'setup',
+      x.setup
+        ? `${x.setup.insecure ? 'INSECURE local powers of tau' : x.setup.ptau}; phase 2: ${x.setup.contributions.length} contribution(s) incl. beacon`
+        : 'not yet (verity model setup)',
+    ],
   ]);
 }
+
+type ProofFile = {
+  model?: string;
+  input?: unknown;
+  inputSalt?: unknown;
+  output?: Record<string, unknown>;
+  proof?: Parameters<typeof verifyInference>[0]['proof'];
+  publicSignals?: string[];
+};
 
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('compile ONNX models to circuits, set them up, prove and verify inferences');
   const modelOptions = (cmd: Command): Command =>
     cmd
       .option('--calibration <file>', 'JSON array of sample inputs (ONNX files only)')
-      .option('--input-max-abs <number>', 'largest |input value| (ONNX files only)')
-      .option('--input-bits <bits>', 'bits per input value');
+      .option('--input-max-abs <number>', 'largest |input value| a request may carry (ONNX files only)')
+      .option('--input-bits <bits>', `bits per input value (${INPUT_BITS_RANGE[0]}-${INPUT_BITS_RANGE[1]})`);
   const finish = async () => {
     await sharedProver().terminate();
     await releaseCurves();
@@ -127,92 +204,217 @@ export function registerModelCommands(program: Command): void {
     model.command('inspect').description('what a model compiles to: operators, scales, constraints, files').argument('<model>'),
   ).action(async (name: string, options: ModelOptions) => printSummary(await resolveModel(name, options, true)));
 
-  modelOptions(model.command('setup').description('Groth16 setup: zkey, verification key, Solidity verifier').argument('<model>'))
+  modelOptions(
+    model
+      .command('setup')
+      .description('Groth16 setup: phase-2 contribution + beacon, verified; zkey, verification key, Solidity verifier')
+      .argument('<model>'),
+  )
     .option('--ptau <file>', 'a powers-of-tau ceremony file (default: a cached, INSECURE local one)')
-    .action(async (name: string, options: ModelOptions & { ptau?: string }) => {
+    .option('--zkey <file>', 'adopt the zkey of a multi-party phase-2 ceremony (see `verity model contribute`)')
+    .option('--beacon <hex>', 'public randomness for the final beacon, e.g. a future block hash (default: random)')
+    .option('--force', 'redo the setup even if a verified one exists')
+    .action(async (name: string, options: ModelOptions & { ptau?: string; zkey?: string; beacon?: string; force?: boolean }) => {
       if (options.ptau && !existsSync(options.ptau)) throw new InvalidArgumentError(`ptau file ${options.ptau} does not exist`);
+      if (options.zkey && !existsSync(options.zkey)) throw new InvalidArgumentError(`zkey file ${options.zkey} does not exist`);
       const compiled = await resolveModel(name, options);
-      const progress = stepper('setup', 4);
-      const result = await setupModel({ model: compiled, ptauFile: options.ptau, onProgress: progress.step });
+      const progress = stepper('setup', 6);
+      const result = await setupModel({
+        model: compiled,
+        ptauFile: options.ptau,
+        zkeyFile: options.zkey,
+        beaconHash: options.beacon,
+        force: options.force,
+        onProgress: progress.step,
+      });
       progress.done();
       await finish();
       table([
         ['zkey', result.zkey],
         ['verification key', result.vkey],
         ['Solidity verifier', result.verifierSol],
-        ['powers of tau', result.insecure ? 'local, INSECURE: development only (pass --ptau for production)' : options.ptau!],
+        ['powers of tau', result.insecure ? 'local, INSECURE: development only (pass --ptau for production)' : result.setup.ptau],
+        ...result.setup.contributions.map((c): [string, string] => [
+          `phase 2 #${c.index}`,
+          `${c.name}${c.beacon ? ` (beacon ${c.beacon.hash.slice(0, 16)}…)` : ''}  ${c.hash.slice(0, 32)}…`,
+        ]),
         ['seconds', result.seconds.toFixed(1)],
-      ]);
-    });
-
-  modelOptions(model.command('prove').description('run the model on an input and prove it').argument('<model>'))
-    .requiredOption('--input <json>', 'input values: a JSON array, or a file holding one')
-    .requiredOption('--job-id <id>', 'job id (decimal or 0x)')
-    .requiredOption('--prover <address>', 'prover address the proof is bound to')
-    .option('--out <file>', 'where to write the proof', 'proof.json')
-    .action(async (name: string, options: ModelOptions & { input: string; jobId: string; prover: string; out: string }) => {
-      const input = options.input.trim().startsWith('[')
-        ? (JSON.parse(options.input) as unknown)
-        : readJson(options.input, 'input');
-      if (!Array.isArray(input)) throw new InvalidArgumentError('--input must be a JSON array of numbers');
-      const compiled = await resolveModel(name, options, true);
-      if (!compiled.manifest.setup)
-        throw new InvalidArgumentError(`model ${name} has no setup yet: run \`verity model setup ${name}\``);
-      const started = Date.now();
-      let jobId: bigint;
-      try {
-        jobId = BigInt(options.jobId);
-      } catch {
-        throw new InvalidArgumentError(`--job-id '${options.jobId}' is not an integer`);
-      }
-      const result = await proveInference({ model: compiled, input: input as number[], jobId, prover: options.prover });
-      await finish();
-      writeFileSync(
-        options.out,
-        JSON.stringify(
-          {
-            model: compiled.manifest.name,
-            modelId: compiled.manifest.modelId,
-            jobId: jobId.toString(),
-            prover: options.prover,
-            ...result,
-          },
-          null,
-          2,
-        ) + '\n',
-      );
-      say(`✔ proved in ${((Date.now() - started) / 1000).toFixed(2)} s → ${options.out}`);
-      table([
-        ['output', `[${result.output.values.map((v) => v.toFixed(3)).join(', ')}]`],
-        ['argmax', String(result.output.argmax)],
-        ['output commitment', result.outputCommitment],
       ]);
     });
 
   modelOptions(
     model
+      .command('contribute')
+      .description('add a phase-2 contribution (multi-party setup): starts the ceremony when --in is omitted')
+      .argument('<model>'),
+  )
+    .option('--in <file>', 'the previous contributor’s zkey')
+    .requiredOption('--out <file>', 'where to write the zkey with your contribution')
+    .option('--ptau <file>', 'powers of tau to start from (default: the cached, INSECURE local one)')
+    .option('--name <name>', 'your name in the transcript', 'anonymous')
+    .action(async (name: string, options: ModelOptions & { in?: string; out: string; ptau?: string; name: string }) => {
+      if (options.in && !existsSync(options.in)) throw new InvalidArgumentError(`zkey file ${options.in} does not exist`);
+      checkWritable(options.out);
+      const compiled = await resolveModel(name, options, true);
+      let from = options.in;
+      if (!from) {
+        const power = ptauPowerFor(compiled.manifest.constraints, compiled.manifest.publicSignals.length);
+        const ptau = await ensurePtau({ power, ptauFile: options.ptau });
+        from = `${options.out}.init`;
+        await startPhase2({ r1cs: compiled.paths.r1cs, ptau: ptau.file, out: from });
+      }
+      try {
+        const { hash } = await contributePhase2({ in: from, out: options.out, name: options.name });
+        say(`✔ contribution written to ${options.out}`);
+        table([['contribution hash', hash]]);
+        say('  publish the hash; pass the file to the next contributor, or finish with `verity model setup --zkey`');
+      } finally {
+        if (!options.in) rmSync(from, { force: true });
+        await finish();
+      }
+    });
+
+  modelOptions(
+    model
+      .command('verify-setup')
+      .description('check a zkey against the circuit and powers of tau, and print its phase-2 transcript')
+      .argument('<model>'),
+  )
+    .option('--zkey <file>', 'the zkey to check (default: the model’s own)')
+    .option('--ptau <file>', 'the powers of tau it was made from (default: the cached local one)')
+    .action(async (name: string, options: ModelOptions & { zkey?: string; ptau?: string }) => {
+      const compiled = await resolveModel(name, options, true);
+      const zkey = options.zkey ?? compiled.paths.zkey;
+      if (!existsSync(zkey))
+        throw options.zkey ? new InvalidArgumentError(`zkey file ${zkey} does not exist`) : new ModelNotSetUpError(name);
+      const power = ptauPowerFor(compiled.manifest.constraints, compiled.manifest.publicSignals.length);
+      const ptau = await ensurePtau({ power, ptauFile: options.ptau });
+      const result = await verifyPhase2({ r1cs: compiled.paths.r1cs, ptau: ptau.file, zkey });
+      await finish();
+      if (!result.valid)
+        throw new InvalidArgumentError(`setup INVALID: ${zkey} does not match the circuit and powers of tau`, {
+          details: result.problems.join('; ') || undefined,
+        });
+      say(
+        `✔ ${zkey} matches ${compiled.manifest.name}'s circuit and the powers of tau${ptau.insecure ? ' (INSECURE local ones)' : ''}`,
+      );
+      table(
+        result.contributions.map((c): [string, string] => [
+          `#${c.index} ${c.name}`,
+          `${c.hash}${c.beacon ? `  beacon ${c.beacon.hash} 2^${c.beacon.iterationsExp}` : ''}`,
+        ]),
+      );
+      if (!result.contributions.some((c) => !c.beacon))
+        throw new InvalidArgumentError('setup INSECURE: no phase-2 contribution, anyone could forge proofs with this key');
+    });
+
+  modelOptions(model.command('prove').description('run the model on an input and prove it').argument('<model>'))
+    .requiredOption('--input <json>', 'input values: a JSON array, or a file holding one')
+    .option('--input-salt <salt>', 'blinding salt of the input commitment (default: a fresh random one)')
+    .requiredOption('--job-id <id>', 'job id (decimal or 0x)')
+    .requiredOption('--prover <address>', 'prover address the proof is bound to')
+    .option('--out <file>', 'where to write the proof', 'proof.json')
+    .action(
+      async (
+        name: string,
+        options: ModelOptions & { input: string; inputSalt?: string; jobId: string; prover: string; out: string },
+      ) => {
+        const input = options.input.trim().startsWith('[')
+          ? parseJson(options.input, '--input')
+          : readJson(options.input, 'input');
+        if (!Array.isArray(input)) throw new InvalidArgumentError('--input must be a JSON array of numbers');
+        const jobId = toField(options.jobId, '--job-id');
+        const inputSalt = toField(options.inputSalt ?? randomSalt(), '--input-salt');
+        checkWritable(options.out);
+        const compiled = await resolveModel(name, options, true);
+        if (!compiled.manifest.setup || !existsSync(compiled.paths.zkey)) throw new ModelNotSetUpError(name);
+        const started = Date.now();
+        const result = await proveInference({
+          model: compiled,
+          input: input as number[],
+          inputSalt,
+          jobId,
+          prover: options.prover,
+        });
+        await finish();
+        writeOutput(
+          options.out,
+          JSON.stringify(
+            {
+              model: compiled.manifest.name,
+              modelId: compiled.manifest.modelId,
+              jobId: jobId.toString(),
+              prover: options.prover,
+              // The openings are private: the commitments are public signals, these are what they hide.
+              input,
+              inputSalt: inputSalt.toString(),
+              ...result,
+            },
+            null,
+            2,
+          ) + '\n',
+        );
+        say(
+          `✔ proved in ${((Date.now() - started) / 1000).toFixed(2)} s → ${options.out} (holds the input and salts: keep it private)`,
+        );
+        table([
+          ['output', `[${result.output.values.map((v) => v.toFixed(3)).join(', ')}]`],
+          ['argmax', String(result.output.argmax)],
+          ['output commitment', result.outputCommitment],
+        ]);
+      },
+    );
+
+  modelOptions(
+    model
       .command('verify')
-      .description('check a proof file against the model (and its output against the commitment)')
+      .description('check a proof file against the model, and its input and output against the commitments')
       .argument('<model>'),
   )
     .requiredOption('--proof <file>', 'proof file written by `verity model prove`')
     .action(async (name: string, options: ModelOptions & { proof: string }) => {
-      const file = readJson(options.proof, 'proof') as Parameters<typeof verifyInference>[0] & {
-        output?: { integers: number[]; argmax: number };
-      };
-      if (!file || !Array.isArray(file.publicSignals) || !file.proof)
+      const file = readJson(options.proof, 'proof') as ProofFile;
+      if (
+        !file ||
+        typeof file !== 'object' ||
+        !Array.isArray(file.publicSignals) ||
+        file.publicSignals.length !== 5 ||
+        !file.proof
+      )
         throw new InvalidArgumentError(`${options.proof} is not a proof file`);
       const compiled = await resolveModel(name, options, true);
+      if (!existsSync(compiled.paths.vkey)) throw new ModelNotSetUpError(name);
+      loadVerificationKey(compiled.paths.vkey);
+      const [modelId, inputCommitment, outputCommitment, jobId, prover] = file.publicSignals as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const problems: string[] = [];
-      if (file.publicSignals[0] !== compiled.manifest.modelId) problems.push('it is for another model');
-      if (file.output && outputCommitmentOf(compiled, file.output).toString() !== file.publicSignals[2])
-        problems.push('the output in the file does not match the proven output commitment');
+      if (modelId !== compiled.manifest.modelId) problems.push('it is for another model');
       if (!(await verifyInference({ model: compiled, proof: file.proof, publicSignals: file.publicSignals })))
         problems.push('the Groth16 proof does not verify');
       await finish();
       if (problems.length) throw new InvalidArgumentError(`proof INVALID: ${problems.join('; ')}`);
+      // The proof binds the commitments; the openings must match them exactly as the circuit does.
+      const opened: string[] = [];
+      try {
+        if (file.output !== undefined) {
+          const output = checkOutputOpening({ model: compiled, output: file.output, commitment: outputCommitment });
+          opened.push(`output argmax ${output.argmax}`);
+        }
+        if (file.input !== undefined || file.inputSalt !== undefined) {
+          checkInputOpening({ model: compiled, input: file.input, salt: file.inputSalt, commitment: inputCommitment });
+          opened.push('input');
+        }
+      } catch (err) {
+        if (err instanceof BaseError) throw new InvalidArgumentError(`proof INVALID: ${err.shortMessage}`, { cause: err });
+        throw err;
+      }
       say(
-        `✔ valid: model ${compiled.manifest.name}, job ${file.publicSignals[3]}, prover 0x${BigInt(file.publicSignals[4]!).toString(16).padStart(40, '0')}`,
+        `✔ valid: model ${compiled.manifest.name}, job ${jobId}, prover 0x${BigInt(prover).toString(16).padStart(40, '0')}${opened.length ? `; opened: ${opened.join(', ')}` : ''}`,
       );
     });
 }
