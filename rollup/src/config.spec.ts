@@ -24,6 +24,13 @@ describe('loadRollupConfig', () => {
     for (const name of ['DEVNET_L1_PORT', 'RELAYER_CONFIRMATIONS', 'BRIDGE_PRIVATE_KEY']) expect(message).toContain(name);
   });
 
+  it("relays at a block depth or at L1's finalized block", () => {
+    expect(loadRollupConfig({}, false).relayer.confirmations).toBe(1);
+    expect(loadRollupConfig({ RELAYER_CONFIRMATIONS: '12' }, false).relayer.confirmations).toBe(12);
+    expect(loadRollupConfig({ RELAYER_CONFIRMATIONS: 'finalized' }, false).relayer.confirmations).toBe('finalized');
+    expect(() => loadRollupConfig({ RELAYER_CONFIRMATIONS: 'many' }, false)).toThrow(/RELAYER_CONFIRMATIONS/);
+  });
+
   it('checks rules that span fields', () => {
     expect(() => loadRollupConfig({ DEVNET_L1_PORT: '9000', DEVNET_L2_PORT: '9000' })).toThrow(/must differ/);
   });

@@ -21,13 +21,19 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/verity'),
-  RELAYER_CONFIRMATIONS: int(0, 1),
+  /**
+   * L1 depth at which deposits are relayed: a block count, or 'finalized'. L2 cannot roll back, so production
+   * relays at 'finalized'; the devnet's L1 never reorgs on its own and uses 1 (see RelayDepth in the relayer).
+   */
+  RELAYER_CONFIRMATIONS: z.union([z.literal('finalized'), z.coerce.number().int().min(0)]).default(1),
   ROLLUP_POLL_INTERVAL_MS: int(50, 500),
   BRIDGE_DEPLOYMENT_FILE: z.string().min(1).optional(),
   BRIDGE_PRIVATE_KEY: z
     .string()
     .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 32-byte hex private key')
     .optional(),
+  /** Unlocks a JSON keystore passed with --key-file (secret: no default). */
+  BRIDGE_KEYSTORE_PASSWORD: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -44,9 +50,9 @@ export type RollupConfig = Readonly<{
     submissionInterval: number;
     stateFile: string;
   }>;
-  relayer: Readonly<{ databaseUrl: string; confirmations: number }>;
+  relayer: Readonly<{ databaseUrl: string; confirmations: number | 'finalized' }>;
   pollIntervalMs: number;
-  bridge: Readonly<{ deploymentFile: string; privateKey?: string }>;
+  bridge: Readonly<{ deploymentFile: string; privateKey?: string; keystorePassword?: string }>;
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
 }>;
 
@@ -77,6 +83,7 @@ export function loadRollupConfig(env: NodeJS.ProcessEnv = process.env, isTty = B
     bridge: Object.freeze({
       deploymentFile: e.BRIDGE_DEPLOYMENT_FILE ?? `${e.DEVNET_DIR}/addresses.json`,
       privateKey: e.BRIDGE_PRIVATE_KEY,
+      keystorePassword: e.BRIDGE_KEYSTORE_PASSWORD,
     }),
     log: Object.freeze({ level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (isTty ? 'pretty' : 'json') }),
   });

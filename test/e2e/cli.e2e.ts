@@ -1,4 +1,9 @@
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { JsonRpcProvider, Wallet, encryptKeystoreJson, parseEther, toBeHex } from 'ethers';
+
+import { devnetRoleKey } from '../../rollup/src/devnet/accounts';
 
 import { writeDeployment } from '../../rollup/src/devnet/addresses';
 import { freePort } from '../../rollup/src/devnet/anvil';
@@ -46,6 +51,80 @@ describe('verity CLI', () => {
       await verity(['bridge', 'deposit', '--deployment', devnet.deploymentFile, '--amount', '1']),
       /^error: no signer/,
     );
+  });
+
+  it('signs with a key file (hex or encrypted keystore) and refuses unsafe or unusable ones', async () => {
+    const hexFile = join(devnet.dir, 'alice.key');
+    writeFileSync(hexFile, devnetRoleKey('alice') + '\n', { mode: 0o600 });
+    const keyArgs = ['--deployment', devnet.deploymentFile, '--key-file'];
+    const alice = new Wallet(devnetRoleKey('alice')).address;
+    expect((await verity(['bridge', 'balance', ...keyArgs, hexFile])).stdout).toMatch(new RegExp(`^${alice}: L1 10000 VTY`));
+
+    const keystore = join(devnet.dir, 'alice.json');
+    // The lightest scrypt that ethers accepts, to keep the test fast; real keystores use the defaults.
+    const json = await encryptKeystoreJson({ address: alice, privateKey: devnetRoleKey('alice') }, 'correct horse', {
+      scrypt: { N: 1 << 10 },
+    });
+    writeFileSync(keystore, json, { mode: 0o600 });
+    expect(
+      (await verity(['bridge', 'balance', ...keyArgs, keystore], { BRIDGE_KEYSTORE_PASSWORD: 'correct horse' })).stdout,
+    ).toMatch(new RegExp(`^${alice}: L1 10000 VTY`));
+    expectOneLineError(
+      await verity(['bridge', 'balance', ...keyArgs, keystore], { BRIDGE_KEYSTORE_PASSWORD: 'wrong' }),
+      /^error: cannot unlock keystore .*alice.json: wrong password or damaged file$/,
+    );
+    expectOneLineError(
+      await verity(['bridge', 'balance', ...keyArgs, keystore]),
+      /^error: key file .*alice.json is an encrypted keystore: set BRIDGE_KEYSTORE_PASSWORD/,
+    );
+    chmodSync(hexFile, 0o644);
+    expectOneLineError(
+      await verity(['bridge', 'balance', ...keyArgs, hexFile]),
+      /^error: key file .*alice.key is readable by other users \(mode 644\): run chmod 600/,
+    );
+    const junk = join(devnet.dir, 'junk.key');
+    writeFileSync(junk, 'hunter2', { mode: 0o600 });
+    expectOneLineError(
+      await verity(['bridge', 'balance', ...keyArgs, junk]),
+      /holds neither a hex private key nor a JSON keystore/,
+    );
+    // No way to put a key on the command line.
+    const inline = await verity([
+      'bridge',
+      'balance',
+      '--deployment',
+      devnet.deploymentFile,
+      '--private-key',
+      devnetRoleKey('alice'),
+    ]);
+    expect(inline.code).not.toBe(0);
+    expect(inline.stderr).toMatch(/unknown option '--private-key'/);
+  });
+
+  it('publishes only the RPC gateway: no unsigned deposit transactions, no cheat codes', async () => {
+    const l2 = new JsonRpcProvider(devnet.deployment.l2.rpcUrl, 901, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const mallory = Wallet.createRandom().address;
+      const deposit = {
+        type: '0x7e',
+        sourceHash: '0x' + '42'.repeat(32),
+        from: mallory,
+        to: mallory,
+        mint: toBeHex(parseEther('1000')),
+        value: '0x0',
+        gas: '0x186a0',
+        isSystemTx: false,
+        input: '0x',
+      };
+      await expect(l2.send('eth_sendTransaction', [deposit])).rejects.toThrow(/not available through the gateway/);
+      await expect(l2.send('anvil_setBalance', [mallory, '0x1'])).rejects.toThrow(/not available through the gateway/);
+      await expect(l2.send('evm_mine', [])).rejects.toThrow(/not available through the gateway/);
+      expect(await l2.getBalance(mallory)).toBe(0n);
+      // The devnet's own anvil (loopback only) would have minted it.
+      expect(devnet.l2.rpcUrl).not.toBe(devnet.deployment.l2.rpcUrl);
+    } finally {
+      l2.destroy();
+    }
   });
 
   it('rejects a bad environment variable, naming it', async () => {

@@ -10,11 +10,19 @@ export const TEST_POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgr
 
 export type TestDevnet = Devnet & { databaseUrl: string; dir: string; finalizationPeriodSeconds: number };
 
+export type StartTestDevnetOptions = {
+  finalizationPeriodSeconds?: number;
+  /** Seconds per L2 block; 0 (default) mines one block per transaction. */
+  l2BlockTime?: number;
+  submissionInterval?: number;
+};
+
 /**
  * One devnet per test file: free ports, one block per transaction, services not running (tests advance each
- * actor with `step()`), and a long finalization window that tests skip with `advanceL1Time`.
+ * actor with `step()`), and a long finalization window that tests skip with `advanceL1Time`. A suite about the
+ * interval-mined L2 of `npm start` may ask for an L2 block time.
  */
-export async function startTestDevnet(options: { finalizationPeriodSeconds?: number } = {}): Promise<TestDevnet> {
+export async function startTestDevnet(options: StartTestDevnetOptions = {}): Promise<TestDevnet> {
   const dir = mkdtempSync(join(tmpdir(), 'verity-devnet-'));
   const databaseUrl = `${TEST_POSTGRES}/verity_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   const finalizationPeriodSeconds = options.finalizationPeriodSeconds ?? 3600;
@@ -23,9 +31,9 @@ export async function startTestDevnet(options: { finalizationPeriodSeconds?: num
     l1Port: 0,
     l2Port: 0,
     l1BlockTime: 0,
-    l2BlockTime: 0,
+    l2BlockTime: options.l2BlockTime ?? 0,
     finalizationPeriodSeconds,
-    submissionInterval: 1,
+    submissionInterval: options.submissionInterval ?? 1,
     databaseUrl,
     relayerConfirmations: 0,
     runServices: false,

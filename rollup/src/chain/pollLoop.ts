@@ -1,4 +1,7 @@
+import { BaseError } from '../errors/base';
+import { ServiceHaltedError } from '../errors/rollup';
 import type { Logger } from '../logger';
+import { backoffDelay } from './backoffDelay';
 import { chainErrorSeverity, toChainError } from './toChainError';
 
 export type PollLoopParameters = {
@@ -6,18 +9,47 @@ export type PollLoopParameters = {
   log: Logger;
   intervalMs: number;
   step: () => Promise<unknown>;
-  /** Called once when a critical error stops the loop. */
-  onCritical?: (err: unknown) => void;
+  /** Delay before the first retry after a failure; it doubles with each failure in a row. Defaults to `intervalMs`. */
+  backoffMs?: number;
+  /** Cap of the retry delay (default 30 s). */
+  maxBackoffMs?: number;
+  /** Called once when a deliberate halt (a ServiceHaltedError thrown by `step`) ends the loop. */
+  onHalt?: (err: ServiceHaltedError) => void;
 };
 
+/** What a service reports to its process (and the process to its operator) about its loop. */
+export type PollLoopHealth = {
+  healthy: boolean;
+  /** A deliberate halt ended the loop: only an operator starts it again. */
+  halted: boolean;
+  /** Failed steps since the last successful one. */
+  consecutiveFailures: number;
+  /** One line saying why the loop is unhealthy; absent while healthy. */
+  reason?: string;
+  /** The latest failure, kept after a recovery so an operator can see what happened. */
+  lastError?: { code: string; message: string };
+};
+
+export const HEALTHY: PollLoopHealth = Object.freeze({ healthy: true, halted: false, consecutiveFailures: 0 });
+
+const DEFAULT_MAX_BACKOFF_MS = 30_000;
+
 /**
- * Runs `step` every `intervalMs` until stopped: temporary (chain unreachable) errors are retried with a warning,
- * critical ones stop the loop. Steps never overlap, and `stop` waits for the one in flight.
+ * Runs `step` every `intervalMs` until stopped. No chain or database error ends the loop: a service that stops
+ * on an RPC hiccup (or on a malformed output it cannot parse) leaves its post unguarded, as a challenger that
+ * stops lets a fake output finalize. Every failure is logged (a warning when it is a known transient, an error
+ * otherwise, since a human should look), retried with capped exponential back-off, and reported through `health()`
+ * until a step succeeds again. Only a ServiceHaltedError, which a service throws on purpose, ends the loop.
+ * Steps never overlap, and `stop` waits for the one in flight.
  */
 export class PollLoop {
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
+  private started = false;
   private stopped = false;
+  private halt?: ServiceHaltedError;
+  private consecutiveFailures = 0;
+  private lastError?: BaseError;
 
   constructor(private readonly parameters: PollLoopParameters) {}
 
@@ -25,22 +57,69 @@ export class PollLoop {
     return this.stopped;
   }
 
+  health(): PollLoopHealth {
+    const lastError = this.lastError ? { code: this.lastError.code, message: this.lastError.shortMessage } : undefined;
+    if (this.halt)
+      return {
+        healthy: false,
+        halted: true,
+        consecutiveFailures: this.consecutiveFailures,
+        reason: `halted: ${this.halt.details ?? this.halt.shortMessage}`,
+        lastError,
+      };
+    if (this.consecutiveFailures > 0)
+      return {
+        healthy: false,
+        halted: false,
+        consecutiveFailures: this.consecutiveFailures,
+        reason: `${this.consecutiveFailures} failed step(s) in a row, last: ${lastError?.code}: ${lastError?.message}`,
+        lastError,
+      };
+    return lastError ? { ...HEALTHY, lastError } : HEALTHY;
+  }
+
   start(): void {
-    const { log, name, step, intervalMs, onCritical } = this.parameters;
+    if (this.started) return;
+    this.started = true;
+    const { log, name, step, intervalMs, onHalt } = this.parameters;
     const tick = async (): Promise<void> => {
+      let delayMs = intervalMs;
       try {
         await step();
+        if (this.consecutiveFailures > 0)
+          log.info({ loop: name, consecutiveFailures: this.consecutiveFailures }, 'step succeeded again, loop healthy');
+        this.consecutiveFailures = 0;
       } catch (err) {
+        // A step cut short by shutdown is not a failure worth reporting.
         if (this.stopped) return;
-        if (chainErrorSeverity(err) === 'critical') {
-          log.error({ err: toChainError(err).message }, `${name} stopped`);
+        if (err instanceof ServiceHaltedError) {
+          this.halt = err;
+          this.lastError = err;
           this.stopped = true;
-          onCritical?.(err);
+          log.error({ loop: name, code: err.code, details: err.details }, 'loop halted until an operator acts');
+          onHalt?.(err);
           return;
         }
-        log.warn({ err: toChainError(err).shortMessage }, `${name} step failed, retrying`);
+        this.consecutiveFailures++;
+        const chainError = toChainError(err);
+        this.lastError = chainError;
+        delayMs = backoffDelay({
+          consecutiveFailures: this.consecutiveFailures,
+          baseMs: this.parameters.backoffMs ?? intervalMs,
+          maxMs: this.parameters.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS,
+        });
+        const fields = {
+          loop: name,
+          code: chainError.code,
+          err: chainError.shortMessage,
+          details: chainError.details,
+          consecutiveFailures: this.consecutiveFailures,
+          retryInMs: delayMs,
+        };
+        if (chainErrorSeverity(chainError) === 'temporary') log.warn(fields, 'step failed, retrying');
+        else log.error(fields, 'step failed, retrying');
       }
-      if (!this.stopped) this.timer = setTimeout(() => (this.running = tick()), intervalMs);
+      if (!this.stopped) this.timer = setTimeout(() => (this.running = tick()), delayMs);
     };
     this.running = tick();
   }

@@ -23,7 +23,10 @@ export function toChainError(err: unknown): ToChainErrorReturnType {
   return new BaseError('CHAIN_ERROR', 'unexpected chain error', { details: message.split('\n')[0], cause: err });
 }
 
-/** Worker loops retry chain hiccups and stop on anything they cannot understand. */
+/**
+ * How loud a failed step is. PollLoop retries both kinds (stopping would leave the service's post unguarded);
+ * a temporary one is a warning, a critical one an error because a human should look at it.
+ */
 export function chainErrorSeverity(err: unknown): 'temporary' | 'critical' {
   const e = toChainError(err);
   return e instanceof ChainUnavailableError || e instanceof NonceTooLowError ? 'temporary' : 'critical';

@@ -7,8 +7,9 @@ import type { RollupConfig } from '../config';
 import { DEVNET_ROLES, devnetPrivateKey } from '../devnet/accounts';
 import { readDeployment, type Deployment } from '../devnet/addresses';
 import { say } from './output';
+import { readKeyFile } from './readKeyFile';
 
-type SignerOptions = { account?: string; privateKey?: string; deployment?: string };
+type SignerOptions = { account?: string; keyFile?: string; deployment?: string };
 
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 
@@ -23,13 +24,13 @@ function requireAddress(value: string | undefined): string | undefined {
   return value;
 }
 
-/** The signer: --private-key, else BRIDGE_PRIVATE_KEY, else a devnet account by name or anvil index. */
-function resolvePrivateKey(options: SignerOptions, config: RollupConfig): string {
-  if (options.privateKey !== undefined) {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(options.privateKey))
-      throw new InvalidArgumentError('invalid --private-key: expected 0x and 64 hex digits');
-    return options.privateKey;
-  }
+/**
+ * The signer: --key-file (a hex key or an encrypted keystore), else BRIDGE_PRIVATE_KEY, else a devnet account by
+ * name or anvil index. There is deliberately no --private-key: a key on the command line lands in shell history and
+ * in every process listing.
+ */
+async function resolvePrivateKey(options: SignerOptions, config: RollupConfig): Promise<string> {
+  if (options.keyFile !== undefined) return readKeyFile({ file: options.keyFile, password: config.bridge.keystorePassword });
   if (config.bridge.privateKey) return config.bridge.privateKey;
   if (options.account !== undefined) {
     const named = DEVNET_ROLES[options.account as keyof typeof DEVNET_ROLES];
@@ -38,12 +39,15 @@ function resolvePrivateKey(options: SignerOptions, config: RollupConfig): string
       throw new InvalidArgumentError(`unknown devnet account '${options.account}' (use alice, bob or an anvil index 0-19)`);
     return devnetPrivateKey(index);
   }
-  throw new InvalidArgumentError('no signer: pass --account alice (devnet), --private-key, or set BRIDGE_PRIVATE_KEY');
+  throw new InvalidArgumentError('no signer: pass --key-file <file>, --account alice (devnet), or set BRIDGE_PRIVATE_KEY');
 }
 
-function openClient(options: SignerOptions, config: RollupConfig): { client: BridgeClient; deployment: Deployment } {
+async function openClient(
+  options: SignerOptions,
+  config: RollupConfig,
+): Promise<{ client: BridgeClient; deployment: Deployment }> {
   const deployment = readDeployment(options.deployment ?? config.bridge.deploymentFile);
-  return { client: new BridgeClient({ deployment, privateKey: resolvePrivateKey(options, config) }), deployment };
+  return { client: new BridgeClient({ deployment, privateKey: await resolvePrivateKey(options, config) }), deployment };
 }
 
 /** Waits out the finalization window with a progress bar in a terminal, plain lines otherwise. */
@@ -113,7 +117,7 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
   const signerOptions = (cmd: Command): Command =>
     cmd
       .option('--account <name>', 'devnet account: alice, bob or an anvil index')
-      .option('--private-key <hex>', 'signer key (or BRIDGE_PRIVATE_KEY)')
+      .option('--key-file <file>', 'signer: a file with a hex private key or a JSON keystore (BRIDGE_KEYSTORE_PASSWORD)')
       .option('--deployment <file>', "deployment addresses JSON (default: the devnet's)");
 
   signerOptions(bridge.command('deposit').description('deposit tokens from L1 to L2'))
@@ -123,7 +127,7 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
     .option('--no-wait', 'return once the L1 transaction is mined')
     .action(async (options: SignerOptions & { amount: string; token: string; to?: string; wait: boolean }) => {
       const config = getConfig();
-      const { client, deployment } = openClient(options, config);
+      const { client, deployment } = await openClient(options, config);
       const token = resolveToken(deployment, options.token);
       await runDeposit(
         client,
@@ -144,7 +148,7 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
     .option('--no-wait', 'only initiate on L2; prove and finalize later with `bridge prove` / `bridge finalize`')
     .action(async (options: SignerOptions & { amount: string; token: string; to?: string; wait: boolean }) => {
       const config = getConfig();
-      const { client, deployment } = openClient(options, config);
+      const { client, deployment } = await openClient(options, config);
       const token = resolveToken(deployment, options.token);
       const amount = parseAmount(options.amount, token.decimals);
       const recipient = requireAddress(options.to);
@@ -155,7 +159,7 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
 
   signerOptions(bridge.command('prove').description('prove an initiated withdrawal on L1').argument('<l2TxHash>')).action(
     async (l2TxHash: string, options: SignerOptions) => {
-      const { client } = openClient(options, getConfig());
+      const { client } = await openClient(options, getConfig());
       const proven = await client.proveWithdrawal(requireTxHash(l2TxHash));
       say(`✔ proven on L1 (tx ${proven.l1TxHash}, gas ${proven.l1Gas})`);
     },
@@ -164,7 +168,7 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
   signerOptions(
     bridge.command('finalize').description('finalize a proven withdrawal on L1 after the window').argument('<l2TxHash>'),
   ).action(async (l2TxHash: string, options: SignerOptions) => {
-    const { client } = openClient(options, getConfig());
+    const { client } = await openClient(options, getConfig());
     const finalized = await client.finalizeWithdrawal(requireTxHash(l2TxHash));
     say(`✔ finalized on L1 (tx ${finalized.l1TxHash}, gas ${finalized.l1Gas})`);
   });
@@ -190,7 +194,7 @@ export function registerBridgeCommands(program: Command, getConfig: () => Rollup
       const config = getConfig();
       const deployment = readDeployment(options.deployment ?? config.bridge.deploymentFile);
       const address = requireAddress(options.address);
-      const key = address ? Wallet.createRandom().privateKey : resolvePrivateKey(options, config);
+      const key = address ? Wallet.createRandom().privateKey : await resolvePrivateKey(options, config);
       const client = new BridgeClient({ deployment, privateKey: key });
       const token = resolveToken(deployment, options.token);
       const balances = await client.balances(options.token, address ?? client.address);

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { JsonRpcProvider } from 'ethers';
 import type { Command } from 'commander';
@@ -10,11 +11,22 @@ import { readDeployment } from '../devnet/addresses';
 import { clearDevnetState, isProcessAlive, readDevnetState, writeDevnetState } from '../devnet/devnetState';
 import { startDevnet, type Devnet } from '../devnet/up';
 import { DevnetAlreadyRunningError, DevnetNotRunningError } from '../errors/rollup';
+import { createLogger } from '../logger';
+import { relayerStreamId } from '../relayer/depositRelayer';
+import { RelayerStore } from '../relayer/relayerStore';
 import { Wallet } from 'ethers';
 import { say, table } from './output';
 
-/** Boots the devnet with its services and records who runs it; resolves once everything is up. */
-export async function bootDevnet(config: RollupConfig, onCritical: (err: unknown) => void): Promise<Devnet> {
+const healthFile = (config: RollupConfig): string => join(config.devnet.dir, 'health.json');
+/** How often the running devnet rewrites its health file (and checks whether an operator cleared a relayer halt). */
+const HEALTH_INTERVAL_MS = 1000;
+
+/**
+ * Boots the devnet with its services and records who runs it; resolves once everything is up. A relayer halt
+ * (an L1 reorg removed a deposit that L2 already minted) does not stop the devnet: the relayer alone stays down,
+ * says so loudly and in the health file, and resumes once an operator runs `verity devnet clear-halt`.
+ */
+export async function bootDevnet(config: RollupConfig): Promise<Devnet> {
   const previous = readDevnetState(config.devnet.stateFile);
   if (previous && isProcessAlive(previous.pid)) throw new DevnetAlreadyRunningError(previous.pid);
   mkdirSync(config.devnet.dir, { recursive: true });
@@ -32,9 +44,39 @@ export async function bootDevnet(config: RollupConfig, onCritical: (err: unknown
     pollIntervalMs: config.pollIntervalMs,
     runServices: false,
   });
-  devnet.relayer.start(onCritical);
-  devnet.proposer.start(onCritical);
-  devnet.challenger.start(onCritical);
+  const log = createLogger('Devnet');
+  let relayerHalted = false;
+  const onHalt = (err: { shortMessage: string }) => {
+    relayerHalted = true;
+    process.stderr.write(
+      `error: the deposit relayer halted: ${err.shortMessage}\n  the devnet keeps running without it; reconcile L2, then run \`verity devnet clear-halt\`\n`,
+    );
+  };
+  devnet.relayer.start(onHalt);
+  devnet.proposer.start();
+  devnet.challenger.start();
+  const streamId = await devnet.relayer.getStreamId();
+  const writeHealth = async (): Promise<void> => {
+    if (relayerHalted && !(await devnet.relayerStore.getHalt(streamId))) {
+      relayerHalted = false;
+      await devnet.relayer.clearHalt();
+      devnet.relayer.start(onHalt);
+      log.warn({ streamId }, 'relayer resumed after its halt was cleared');
+    }
+    const file = healthFile(config);
+    writeFileSync(`${file}.tmp`, JSON.stringify({ updatedAt: new Date().toISOString(), ...devnet.health() }, null, 2) + '\n');
+    renameSync(`${file}.tmp`, file);
+  };
+  await writeHealth();
+  const timer = setInterval(
+    () => void writeHealth().catch((err: unknown) => log.warn({ err: String(err) }, 'health update failed')),
+    HEALTH_INTERVAL_MS,
+  );
+  const stop = devnet.stop;
+  devnet.stop = async () => {
+    clearInterval(timer);
+    await stop();
+  };
   writeDevnetState(config.devnet.stateFile, {
     pid: process.pid,
     startedAt: new Date().toISOString(),
@@ -64,18 +106,33 @@ export function printDevnetSummary(devnet: Devnet): void {
   ]);
 }
 
-/** Resolves on SIGINT or SIGTERM (or when `trigger` is called), then stops the devnet and clears its state. */
-export async function runUntilSignal(config: RollupConfig, devnet: Devnet, stopped: Promise<unknown>): Promise<void> {
-  await Promise.race([
-    stopped,
-    new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    }),
-  ]);
+/** Resolves on SIGINT or SIGTERM, then stops the devnet and clears its state. */
+export async function runUntilSignal(config: RollupConfig, devnet: Devnet): Promise<void> {
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   say('stopping devnet…');
   await devnet.stop();
   clearDevnetState(config.devnet.stateFile);
+}
+
+type HealthFile = { updatedAt: string; healthy: boolean } & Record<
+  'relayer' | 'proposer' | 'challenger',
+  { healthy: boolean; reason?: string; consecutiveFailures: number }
+>;
+
+/** The running devnet's own report of its relayer, proposer and challenger (rewritten every second). */
+function serviceHealthRows(config: RollupConfig): [string, string][] {
+  const file = healthFile(config);
+  if (!existsSync(file)) return [['services', 'no health report yet']];
+  const health = JSON.parse(readFileSync(file, 'utf8')) as HealthFile;
+  const age = (Date.now() - Date.parse(health.updatedAt)) / 1000;
+  const rows = (['relayer', 'proposer', 'challenger'] as const).map((name): [string, string] => {
+    const h = health[name];
+    return [name, h.healthy ? 'healthy' : `UNHEALTHY: ${h.reason ?? 'failing'} (${h.consecutiveFailures} failures in a row)`];
+  });
+  return age > 10 ? [...rows, ['health report', `stale (${age.toFixed(0)} s old)`]] : rows;
 }
 
 export function registerDevnetCommands(program: Command, getConfig: () => RollupConfig): void {
@@ -88,12 +145,10 @@ export function registerDevnetCommands(program: Command, getConfig: () => Rollup
     .description('start the devnet in the foreground (Ctrl-C or `verity devnet down` stops it)')
     .action(async () => {
       const config = getConfig();
-      let critical: (err: unknown) => void = () => undefined;
-      const stopped = new Promise((resolve) => (critical = resolve));
-      const running = await bootDevnet(config, critical);
+      const running = await bootDevnet(config);
       printDevnetSummary(running);
       say('running; Ctrl-C or `verity devnet down` to stop');
-      await runUntilSignal(config, running, stopped);
+      await runUntilSignal(config, running);
     });
 
   devnet
@@ -112,6 +167,31 @@ export function registerDevnetCommands(program: Command, getConfig: () => Rollup
       if (isProcessAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
       clearDevnetState(config.devnet.stateFile);
       say(`devnet stopped (pid ${state.pid})`);
+    });
+
+  devnet
+    .command('clear-halt')
+    .description('let a halted deposit relayer resume (after an L1 reorg; reconcile L2 first)')
+    .action(async () => {
+      const config = getConfig();
+      const state = readDevnetState(config.devnet.stateFile);
+      if (!state || !isProcessAlive(state.pid)) throw new DevnetNotRunningError();
+      const deployment = readDeployment(state.deploymentFile);
+      const l1 = new JsonRpcProvider(state.l1RpcUrl, deployment.l1.chainId, { staticNetwork: true });
+      const store = new RelayerStore(config.relayer.databaseUrl);
+      try {
+        const streamId = await relayerStreamId(l1, deployment.l1.contracts.OptimismPortal);
+        const halt = await store.getHalt(streamId);
+        if (!halt) {
+          say('the relayer is not halted');
+          return;
+        }
+        await store.clearHalt(streamId);
+        say(`✔ halt cleared (was: ${halt.reason}); the running devnet resumes relaying within a second`);
+      } finally {
+        await store.close();
+        l1.destroy();
+      }
     });
 
   devnet
@@ -134,10 +214,11 @@ export function registerDevnetCommands(program: Command, getConfig: () => Rollup
         const latest = nextOutput > 0n ? await oracle.getL2Output(nextOutput - 1n) : undefined;
         say(`devnet running (pid ${state.pid}, since ${state.startedAt})`);
         table([
-          ['L1', `${state.l1RpcUrl}  block ${l1Block}`],
-          ['L2', `${state.l2RpcUrl}  block ${l2Block}`],
+          ['L1', `${deployment.l1.rpcUrl}  block ${l1Block}`],
+          ['L2', `${deployment.l2.rpcUrl}  block ${l2Block}`],
           ['outputs', latest ? `${nextOutput} posted, latest covers L2 block ${latest.l2BlockNumber}` : 'none posted yet'],
           ['addresses', state.deploymentFile],
+          ...serviceHealthRows(config),
         ]);
       } finally {
         l1.destroy();

@@ -21,9 +21,7 @@ export function registerStartCommand(program: Command, getConfig: () => RollupCo
     .option('--exit', 'stop once the demo is done')
     .action(async (options: { exit?: boolean }) => {
       const config = getConfig();
-      let critical: (err: unknown) => void = () => undefined;
-      const stopped = new Promise((resolve) => (critical = resolve));
-      const devnet = await bootDevnet(config, critical);
+      const devnet = await bootDevnet(config);
       try {
         printDevnetSummary(devnet);
         say('');
@@ -53,6 +51,6 @@ export function registerStartCommand(program: Command, getConfig: () => RollupCo
         clearDevnetState(config.devnet.stateFile);
         return;
       }
-      await runUntilSignal(config, devnet, stopped);
+      await runUntilSignal(config, devnet);
     });
 }

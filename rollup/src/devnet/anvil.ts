@@ -11,8 +11,6 @@ export type AnvilParameters = {
   /** Used in logs and errors: "l1" or "l2". */
   name: string;
   chainId: number;
-  /** Bind address; 127.0.0.1 by default (0.0.0.0 inside a container). */
-  host?: string;
   /** 0 picks a free port. */
   port?: number;
   /** Run with `--network optimism` (accepts deposit transactions, type 0x7e). */

@@ -20,12 +20,24 @@ export type DeployL1Parameters = {
   submissionInterval: number;
   l2BlockTime: number;
   finalizationPeriodSeconds: number;
-  /** L2 block the oracle starts counting from (the L2 head at deployment). */
-  l2StartingBlockNumber: bigint;
   /**
-   * L2OutputOracle refuses outputs whose computed timestamp (start + n * l2BlockTime) lies in the L1 future.
-   * anvil mines an L2 block per tx, faster than l2BlockTime, so start the clock well in the past.
+   * Where the oracle's L2 clock starts. Omit it to leave the L2OutputOracle proxy without an implementation and
+   * install it later with `initializeL2OutputOracle`, once the L2 head it should start from is known.
    */
+  l2Start?: L2OutputOracleStart;
+};
+
+/**
+ * L2OutputOracle refuses an output whose computed timestamp, startingTimestamp + (n - startingBlockNumber) *
+ * l2BlockTime, is not before the L1 block's. That guards against outputs for blocks that do not exist yet only when
+ * the formula is L2's real clock: start at an L2 block and its timestamp, and have L2 add exactly l2BlockTime per
+ * block. When anvil mines an L2 block per transaction (faster than any block time), the formula overtakes L1 and
+ * refuses honest outputs: then the clock starts well in the past and the challenger alone guards against them.
+ */
+export type L2OutputOracleStart = {
+  /** L2 block the oracle starts counting from. */
+  l2StartingBlockNumber: bigint;
+  /** Timestamp of that block. */
   l2StartingTimestamp: bigint;
 };
 
@@ -87,19 +99,8 @@ export async function deployL1(parameters: DeployL1Parameters): Promise<DeployL1
     SuperchainConfig__factory.createInterface().encodeFunctionData('initialize', [parameters.guardian, false]),
   );
 
-  await install(
-    'L2OutputOracle',
-    await deployImpl(new L2OutputOracle__factory(deployer)),
-    L2OutputOracle__factory.createInterface().encodeFunctionData('initialize', [
-      parameters.submissionInterval,
-      parameters.l2BlockTime,
-      parameters.l2StartingBlockNumber,
-      parameters.l2StartingTimestamp,
-      parameters.proposer,
-      parameters.challenger,
-      parameters.finalizationPeriodSeconds,
-    ]),
-  );
+  if (parameters.l2Start)
+    await initializeL2OutputOracle({ ...parameters, ...parameters.l2Start, l2OutputOracle: proxies.L2OutputOracle });
 
   const zero = '0x0000000000000000000000000000000000000000';
   await install(
@@ -163,4 +164,43 @@ export async function deployL1(parameters: DeployL1Parameters): Promise<DeployL1
   );
 
   return proxies;
+}
+
+export type InitializeL2OutputOracleParameters = {
+  deployer: Signer;
+  /** The oracle's proxy (admin: the deployer), as deployL1 left it. */
+  l2OutputOracle: string;
+  proposer: string;
+  challenger: string;
+  submissionInterval: number;
+  l2BlockTime: number;
+  finalizationPeriodSeconds: number;
+} & L2OutputOracleStart;
+
+export type InitializeL2OutputOracleReturnType = void;
+
+/**
+ * Installs the L2OutputOracle implementation behind its proxy with `initialize`. deployL1 calls it when given a
+ * start; the devnet boot calls it itself, last, once L2 mines on its interval and the head to start from is known.
+ */
+export async function initializeL2OutputOracle(
+  parameters: InitializeL2OutputOracleParameters,
+): Promise<InitializeL2OutputOracleReturnType> {
+  const { deployer } = parameters;
+  const implementation = await new L2OutputOracle__factory(deployer).deploy();
+  await implementation.waitForDeployment();
+  const initData = L2OutputOracle__factory.createInterface().encodeFunctionData('initialize', [
+    parameters.submissionInterval,
+    parameters.l2BlockTime,
+    parameters.l2StartingBlockNumber,
+    parameters.l2StartingTimestamp,
+    parameters.proposer,
+    parameters.challenger,
+    parameters.finalizationPeriodSeconds,
+  ]);
+  const tx = await Proxy__factory.connect(parameters.l2OutputOracle, deployer).upgradeToAndCall(
+    await implementation.getAddress(),
+    initData,
+  );
+  await tx.wait();
 }

@@ -5,15 +5,17 @@ import { JsonRpcProvider, NonceManager, Wallet, parseUnits } from 'ethers';
 import { VerityToken__factory } from '../../../contracts/build/types';
 import { Challenger } from '../challenger/challenger';
 import { ensureDatabase } from '../chain/ensureDatabase';
-import { DatabaseUnavailableError } from '../errors/rollup';
+import type { PollLoopHealth } from '../chain/pollLoop';
+import { AnvilStartError, DatabaseUnavailableError } from '../errors/rollup';
+import { startRpcGateway, type RpcGateway } from '../gateway/rpcGateway';
 import { createLogger } from '../logger';
 import { OutputProposer } from '../proposer/outputProposer';
-import { DepositRelayer } from '../relayer/depositRelayer';
+import { DepositRelayer, type RelayDepth } from '../relayer/depositRelayer';
 import { RelayerStore } from '../relayer/relayerStore';
 import { devnetRoleKey, DEVNET_ROLES } from './accounts';
 import { writeDeployment, type Deployment } from './addresses';
 import { startAnvil, type Anvil } from './anvil';
-import { deployL1 } from './deployL1';
+import { deployL1, initializeL2OutputOracle, type L2OutputOracleStart } from './deployL1';
 import { deployToken } from './deployToken';
 import { installPredeploys } from './installPredeploys';
 
@@ -23,8 +25,12 @@ export const L2_CHAIN_ID = 901;
 export type StartDevnetParameters = {
   /** Holds logs and the deployment file. */
   dir: string;
-  /** Bind address of both anvils (RPC URLs in the deployment file still name 127.0.0.1). */
+  /**
+   * Bind address of the two RPC gateways, the only RPC the devnet publishes (0.0.0.0 in a container). The anvils
+   * themselves always listen on 127.0.0.1: their cheat codes and unsigned deposit transactions must stay on this host.
+   */
   host?: string;
+  /** Ports of the L1 and L2 gateways; 0 picks free ones. */
   l1Port?: number;
   l2Port?: number;
   /** Seconds per L1 block after deployment; 0 keeps one block per transaction (tests step time by hand). */
@@ -34,15 +40,19 @@ export type StartDevnetParameters = {
   finalizationPeriodSeconds: number;
   submissionInterval: number;
   databaseUrl: string;
-  relayerConfirmations: number;
+  /** L1 depth at which deposits are relayed: 'finalized' in production, a few blocks on the devnet (see RelayDepth). */
+  relayerConfirmations: RelayDepth;
   /** Start the relayer, proposer and challenger loops. Tests leave them off and call `step()` themselves. */
   runServices: boolean;
   pollIntervalMs?: number;
 };
 
 export type Devnet = {
+  /** The anvils, on 127.0.0.1 only: for the devnet's own services and tests (cheat codes work here). */
   l1: Anvil;
   l2: Anvil;
+  /** What the deployment file publishes: standard reads and signed transactions only. */
+  gateways: { l1: RpcGateway; l2: RpcGateway };
   l1Provider: JsonRpcProvider;
   l2Provider: JsonRpcProvider;
   deployment: Deployment;
@@ -53,7 +63,16 @@ export type Devnet = {
   relayerStore: RelayerStore;
   /** Milliseconds from start to a deployed devnet. */
   bootMs: number;
+  /** Each service loop's health, for the process to report (a halted relayer stays unhealthy until cleared). */
+  health(): DevnetHealth;
   stop(): Promise<void>;
+};
+
+export type DevnetHealth = {
+  healthy: boolean;
+  relayer: PollLoopHealth;
+  proposer: PollLoopHealth;
+  challenger: PollLoopHealth;
 };
 
 /** VTY minted at deployment (1e9 VTY); the demo accounts get a share on L1. */
@@ -69,25 +88,17 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
   const started = Date.now();
   // Deploy on automine (one block per tx), switch to interval mining afterwards: ~50 deploy txs would
   // otherwise wait a block time each.
-  const l1 = await startAnvil({
-    name: 'l1',
-    chainId: L1_CHAIN_ID,
-    host: parameters.host,
-    port: parameters.l1Port,
-    logFile: join(parameters.dir, 'l1.log'),
-  });
+  const l1 = await startAnvil({ name: 'l1', chainId: L1_CHAIN_ID, port: 0, logFile: join(parameters.dir, 'l1.log') });
   let l2: Anvil | undefined;
+  const gateways: Partial<Devnet['gateways']> = {};
   try {
-    l2 = await startAnvil({
-      name: 'l2',
-      chainId: L2_CHAIN_ID,
-      host: parameters.host,
-      port: parameters.l2Port,
-      optimism: true,
-      logFile: join(parameters.dir, 'l2.log'),
-    });
-    return await deployAndRun(parameters, l1, l2, started, log);
+    l2 = await startAnvil({ name: 'l2', chainId: L2_CHAIN_ID, port: 0, optimism: true, logFile: join(parameters.dir, 'l2.log') });
+    const host = parameters.host ?? '127.0.0.1';
+    gateways.l1 = await startRpcGateway({ upstreamUrl: l1.rpcUrl, host, port: parameters.l1Port ?? 0 });
+    gateways.l2 = await startRpcGateway({ upstreamUrl: l2.rpcUrl, host, port: parameters.l2Port ?? 0 });
+    return await deployAndRun(parameters, l1, l2, gateways as Devnet['gateways'], started, log);
   } catch (err) {
+    await Promise.allSettled([gateways.l1?.stop(), gateways.l2?.stop()]);
     await l2?.stop();
     await l1.stop();
     throw err;
@@ -98,6 +109,7 @@ async function deployAndRun(
   parameters: StartDevnetParameters,
   l1: Anvil,
   l2: Anvil,
+  gateways: Devnet['gateways'],
   started: number,
   log: ReturnType<typeof createLogger>,
 ): Promise<Devnet> {
@@ -113,20 +125,16 @@ async function deployAndRun(
     treasury: new Wallet(devnetRoleKey('treasury')).address,
   };
 
-  const l1Now = BigInt((await l1Provider.getBlock('latest'))?.timestamp ?? Math.floor(Date.now() / 1000));
   const l2BlockTime = Math.max(1, parameters.l2BlockTime);
-  const l1Contracts = await deployL1({
-    deployer: l1Deployer,
+  const oracleSettings = {
     proposer: roles.proposer,
     challenger: roles.challenger,
-    guardian: roles.guardian,
     submissionInterval: parameters.submissionInterval,
     l2BlockTime,
     finalizationPeriodSeconds: parameters.finalizationPeriodSeconds,
-    l2StartingBlockNumber: 0n,
-    // 30 days in the past: room for ~2.6M L2 blocks at 1 s before the oracle's clock would overtake L1.
-    l2StartingTimestamp: l1Now - 30n * 24n * 3600n,
-  });
+  };
+  // The oracle is installed last (below), once L2 mines on its interval: see L2OutputOracleStart.
+  const l1Contracts = await deployL1({ deployer: l1Deployer, guardian: roles.guardian, ...oracleSettings });
   const l2Contracts = await installPredeploys({ l2Provider, deployer: l2Deployer, l1Contracts });
   const vty = await deployToken({ l1Deployer, l2Deployer, holder: roles.treasury, supply: VTY_SUPPLY });
 
@@ -137,8 +145,8 @@ async function deployAndRun(
   }
 
   const deployment: Deployment = {
-    l1: { chainId: L1_CHAIN_ID, rpcUrl: l1.rpcUrl, contracts: l1Contracts },
-    l2: { chainId: L2_CHAIN_ID, rpcUrl: l2.rpcUrl, contracts: l2Contracts },
+    l1: { chainId: L1_CHAIN_ID, rpcUrl: gateways.l1.url, contracts: l1Contracts },
+    l2: { chainId: L2_CHAIN_ID, rpcUrl: gateways.l2.url, contracts: l2Contracts },
     tokens: { VTY: vty },
     roles,
     rollup: {
@@ -147,11 +155,32 @@ async function deployAndRun(
       l2BlockTime,
     },
   };
+
+  let l2Start: L2OutputOracleStart;
+  if (parameters.l2BlockTime > 0) {
+    await l2Provider.send('evm_setIntervalMining', [parameters.l2BlockTime]);
+    // Each block then adds exactly l2BlockTime seconds, the rate the oracle's computeL2Timestamp assumes, so its
+    // "cannot propose L2 output in the future" check refuses outputs for blocks L2 has not mined.
+    await l2Provider.send('anvil_setBlockTimestampInterval', [parameters.l2BlockTime]);
+    const head = await l2Provider.getBlock('latest');
+    if (!head) throw new AnvilStartError('l2', { details: 'no head block after switching to interval mining' });
+    l2Start = { l2StartingBlockNumber: BigInt(head.number), l2StartingTimestamp: BigInt(head.timestamp) };
+  } else {
+    // One L2 block per transaction outruns any block time: start the oracle's clock 30 days in the past (room for
+    // ~2.6M L2 blocks) and leave future outputs to the challenger.
+    const l1Now = BigInt((await l1Provider.getBlock('latest'))?.timestamp ?? Math.floor(Date.now() / 1000));
+    l2Start = { l2StartingBlockNumber: 0n, l2StartingTimestamp: l1Now - 30n * 24n * 3600n };
+  }
+  await initializeL2OutputOracle({
+    deployer: l1Deployer,
+    l2OutputOracle: l1Contracts.L2OutputOracle,
+    ...oracleSettings,
+    ...l2Start,
+  });
+  if (parameters.l1BlockTime > 0) await l1Provider.send('evm_setIntervalMining', [parameters.l1BlockTime]);
+  // Written once everything it names is installed.
   const deploymentFile = join(parameters.dir, 'addresses.json');
   writeDeployment(deploymentFile, deployment);
-
-  if (parameters.l1BlockTime > 0) await l1Provider.send('evm_setIntervalMining', [parameters.l1BlockTime]);
-  if (parameters.l2BlockTime > 0) await l2Provider.send('evm_setIntervalMining', [parameters.l2BlockTime]);
 
   const relayerStore = new RelayerStore(parameters.databaseUrl);
   try {
@@ -187,7 +216,7 @@ async function deployAndRun(
     pollIntervalMs: parameters.pollIntervalMs,
   });
   const bootMs = Date.now() - started;
-  log.info({ l1: l1.rpcUrl, l2: l2.rpcUrl, deploymentFile, bootMs }, 'devnet deployed');
+  log.info({ l1: gateways.l1.url, l2: gateways.l2.url, deploymentFile, bootMs }, 'devnet deployed');
 
   if (parameters.runServices) {
     relayer.start();
@@ -202,6 +231,7 @@ async function deployAndRun(
       await relayerStore.close();
       l1Provider.destroy();
       l2Provider.destroy();
+      await Promise.allSettled([gateways.l1.stop(), gateways.l2.stop()]);
       await Promise.allSettled([l1.stop(), l2.stop()]);
       log.info({}, 'devnet stopped');
     })());
@@ -209,6 +239,7 @@ async function deployAndRun(
   return {
     l1,
     l2,
+    gateways,
     l1Provider,
     l2Provider,
     deployment,
@@ -218,6 +249,10 @@ async function deployAndRun(
     challenger,
     relayerStore,
     bootMs,
+    health: () => {
+      const services = { relayer: relayer.health(), proposer: proposer.health(), challenger: challenger.health() };
+      return { healthy: Object.values(services).every((h) => h.healthy), ...services };
+    },
     stop,
   };
 }

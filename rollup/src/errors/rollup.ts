@@ -76,3 +76,27 @@ export class DatabaseUnavailableError extends BaseError {
     });
   }
 }
+
+/**
+ * A deliberate stop: a service found a state it must not act on (minting again could create money) and waits for
+ * an operator. The only kind of error that ends a PollLoop; every other failure is retried.
+ */
+export class ServiceHaltedError extends BaseError {
+  override name = 'ServiceHaltedError';
+}
+
+export class RelayerHaltedError extends ServiceHaltedError {
+  override name = 'RelayerHaltedError';
+  constructor(reason: string, parameters?: BaseErrorParameters) {
+    super('RELAYER_HALTED', 'the deposit relayer is halted until an operator clears it', { details: reason, ...parameters });
+  }
+}
+
+export class L2BlockNotFoundError extends BaseError {
+  override name = 'L2BlockNotFoundError';
+  readonly l2BlockNumber: bigint;
+  constructor(l2BlockNumber: bigint, parameters?: BaseErrorParameters) {
+    super('L2_BLOCK_NOT_FOUND', `L2 block ${l2BlockNumber} not found`, parameters);
+    this.l2BlockNumber = l2BlockNumber;
+  }
+}

@@ -1,6 +1,7 @@
 import { AbiCoder, keccak256, toBeHex, type JsonRpcProvider } from 'ethers';
 
 import { PREDEPLOYS } from '../devnet/addresses';
+import { L2BlockNotFoundError } from '../errors/rollup';
 
 export type ComputeOutputRootParameters = { l2Provider: JsonRpcProvider; l2BlockNumber: bigint };
 export type ComputeOutputRootReturnType = {
@@ -9,6 +10,7 @@ export type ComputeOutputRootReturnType = {
   messagePasserStorageRoot: string;
   blockHash: string;
 };
+export type ComputeOutputRootErrorType = L2BlockNotFoundError;
 
 const OUTPUT_VERSION_V0 = '0x' + '00'.repeat(32);
 
@@ -20,7 +22,7 @@ export async function computeOutputRoot(parameters: ComputeOutputRootParameters)
   const { l2Provider, l2BlockNumber } = parameters;
   const tag = toBeHex(l2BlockNumber);
   const block = (await l2Provider.send('eth_getBlockByNumber', [tag, false])) as { hash: string; stateRoot: string } | null;
-  if (!block) throw new Error(`L2 block ${l2BlockNumber} not found`);
+  if (!block) throw new L2BlockNotFoundError(l2BlockNumber);
   const proof = (await l2Provider.send('eth_getProof', [PREDEPLOYS.L2ToL1MessagePasser, [], tag])) as { storageHash: string };
   const outputRoot = keccak256(
     AbiCoder.defaultAbiCoder().encode(

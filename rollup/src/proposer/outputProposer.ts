@@ -1,7 +1,8 @@
 import type { JsonRpcProvider, Signer } from 'ethers';
 
 import { L2OutputOracle__factory, type L2OutputOracle } from '../../../contracts/build/types';
-import { PollLoop } from '../chain/pollLoop';
+import { HEALTHY, PollLoop, type PollLoopHealth } from '../chain/pollLoop';
+import type { ServiceHaltedError } from '../errors/rollup';
 import { createLogger } from '../logger';
 import { computeOutputRoot } from './computeOutputRoot';
 
@@ -15,6 +16,8 @@ export type OutputProposerParameters = {
   /** At most this many outputs per step, so a long catch-up yields to shutdown. */
   maxProposalsPerStep?: number;
   pollIntervalMs?: number;
+  /** Cap of the retry delay after failed steps (see PollLoop). */
+  maxBackoffMs?: number;
   /**
    * Computes the root to post. Defaults to the honest computation; tests replace it to act as a faulty
    * proposer for the challenger.
@@ -26,7 +29,9 @@ export type ProposeStepReturnType = { proposed: { l2BlockNumber: bigint; outputR
 
 /**
  * Posts output roots to L2OutputOracle. The oracle accepts exactly `nextBlockNumber()` each time, so the proposer
- * asks it rather than keeping its own count, and proposes once the L2 head has reached that block.
+ * asks it rather than keeping its own count, and proposes once the L2 head has reached that block and L1 time has
+ * passed the block's timestamp as the oracle computes it (else the oracle reverts "in the future"; on an
+ * interval-mined devnet that is the normal state for about a block).
  */
 export class OutputProposer {
   private readonly log = createLogger(OutputProposer.name);
@@ -45,6 +50,8 @@ export class OutputProposer {
       const next = await this.oracle.nextBlockNumber();
       const l2Head = BigInt(await l2Provider.getBlockNumber());
       if (next > l2Head) break;
+      const l1Latest = await l1Provider.getBlock('latest');
+      if (!l1Latest || (await this.oracle.computeL2Timestamp(next)) >= BigInt(l1Latest.timestamp)) break;
       const outputRoot = this.parameters.outputRootFor
         ? await this.parameters.outputRootFor(next)
         : (await computeOutputRoot({ l2Provider, l2BlockNumber: next })).outputRoot;
@@ -60,14 +67,20 @@ export class OutputProposer {
     return { proposed };
   }
 
-  /** Polls `step` until `stop` (see PollLoop for the retry rules). */
-  start(onCritical?: (err: unknown) => void): void {
+  /** The loop's health (see PollLoop); healthy before `start`. */
+  health(): PollLoopHealth {
+    return this.loop?.health() ?? HEALTHY;
+  }
+
+  /** Polls `step` until `stop`: failures are retried with back-off and reported by `health` (see PollLoop). */
+  start(onHalt?: (err: ServiceHaltedError) => void): void {
     this.loop = new PollLoop({
       name: 'proposer',
       log: this.log,
       intervalMs: this.parameters.pollIntervalMs ?? 1000,
+      maxBackoffMs: this.parameters.maxBackoffMs,
       step: () => this.step(),
-      onCritical,
+      onHalt,
     });
     this.loop.start();
   }
