@@ -6,7 +6,7 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const packages = ['contracts', 'rollup', 'bridge/src', 'sequencer', 'prover', 'circuits', 'test'];
+const packages = ['core', 'contracts', 'circuits', 'rollup', 'bridge/src', 'sequencer', 'prover', 'cli', 'test'];
 
 module.exports = {
   testEnvironment: '<rootDir>/test/helpers/jestEnvironment.js',

@@ -1,4 +1,4 @@
-import type { Deployment, TokenAddresses } from '../../rollup/src/devnet/addresses';
+import type { Deployment, TokenAddresses } from '@verity/core';
 import { readTokenBalance, type Messenger } from './crossChainMessenger';
 import { InsufficientBalanceError, InvalidArgumentError } from './errors';
 import { isAddress } from './isAddress';

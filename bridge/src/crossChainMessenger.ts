@@ -6,9 +6,7 @@
 import { CrossChainMessenger, MessageStatus, hashLowLevelMessage } from '@eth-optimism/sdk';
 import { ethers } from 'ethers';
 
-import type { Deployment } from '../../rollup/src/devnet/addresses';
-import { BaseError } from '../../rollup/src/errors/base';
-import { ChainUnavailableError, ContractRevertedError } from '../../rollup/src/errors/rollup';
+import { type Deployment, BaseError, ChainUnavailableError, ContractRevertedError } from '@verity/core';
 
 export { MessageStatus };
 

@@ -1,4 +1,4 @@
-import type { Deployment } from '../../rollup/src/devnet/addresses';
+import type { Deployment } from '@verity/core';
 import { checkTransfer } from './checkTransfer';
 import { readMessageStatus, sendApprove, sendDeposit, type Messenger } from './crossChainMessenger';
 import { BridgeTimeoutError, DepositFailedError, InsufficientBalanceError, InvalidArgumentError } from './errors';

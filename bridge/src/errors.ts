@@ -1,4 +1,4 @@
-import { BaseError, InvalidArgumentError, type BaseErrorParameters } from '../../rollup/src/errors/base';
+import { BaseError, InvalidArgumentError, type BaseErrorParameters } from '@verity/core';
 
 export { BaseError, InvalidArgumentError };
 

@@ -1,4 +1,4 @@
-import type { Deployment } from '../../rollup/src/devnet/addresses';
+import type { Deployment } from '@verity/core';
 import { createMessenger, readTokenBalance, readWithdrawalTiming, type Messenger } from './crossChainMessenger';
 import { deposit, waitForDeposit, type DepositParameters, type WaitForDepositParameters } from './deposit';
 import { resolveToken } from './resolveToken';

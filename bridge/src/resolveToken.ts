@@ -1,4 +1,4 @@
-import type { Deployment, TokenAddresses } from '../../rollup/src/devnet/addresses';
+import type { Deployment, TokenAddresses } from '@verity/core';
 import { UnknownTokenError } from './errors';
 
 /** Looks a token up by symbol (case-insensitive) or by its L1 or L2 address in the deployment. */

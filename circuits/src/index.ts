@@ -32,6 +32,17 @@ export {
   type Phase2Contribution,
 } from './setup/phase2';
 export { ensurePtau } from './toolchain/ptau';
-export { sharedProver } from './toolchain/prover';
+export { sharedProver, ProvingFailedError, Groth16ProverProcess } from './toolchain/prover';
+export { calculateWitness } from './toolchain/calculateWitness';
+export { compileVerifier, type CompiledVerifier } from './toolchain/compileVerifier';
+export { readModel } from './onnx/readModel';
+export { writeModel } from './onnx/writeModel';
+export { lowerGraph, SUPPORTED_OPS } from './ir/lowerGraph';
+export { argmax, evaluateFloat } from './ir/evaluateFloat';
+export type { Program } from './ir/types';
+export type { QuantProgram } from './quantize/types';
+export { modelPaths, type ModelPaths } from './paths';
+export { REFERENCE_MODELS, type ReferenceModel } from '../models/referenceModels';
+export { loadMnist } from '../models/mnistData';
 export type { ModelManifest, ModelSetup } from './model/manifest';
 export * from './errors';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { BaseError } from '../../rollup/src/errors/base';
+import { BaseError } from '@verity/core';
 
 // solc-js ships no types; its API is a single JSON-in/JSON-out function.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

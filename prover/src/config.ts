@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { parseEnv } from '../../rollup/src/parseEnv';
+import { parseEnv } from '@verity/core';
 
 /** The prover daemon's typed config: the one place it reads process.env. */
 const envSchema = z.object({

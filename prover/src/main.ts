@@ -2,7 +2,7 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 
-import { configureLogger, createLogger } from '../../rollup/src/logger';
+import { configureLogger, createLogger } from '@verity/core';
 import { loadProverConfig } from './config';
 import { ProverModule } from './prover.module';
 import { SequencerClient } from './sequencerClient';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { parseEnv } from './parseEnv';
+import { parseEnv } from '@verity/core';
 
 /**
  * The rollup processes' (devnet, relayer, proposer, challenger, bridge CLI) typed config. The one place that

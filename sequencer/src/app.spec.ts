@@ -6,7 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 
-import { writeDeployment, type Deployment } from '../../rollup/src/devnet/addresses';
+import { writeDeployment, type Deployment } from '@verity/core';
 import { AppModule, configureApp } from './app.module';
 import type { SequencerConfig } from './config/config';
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 
 import { NestFactory } from '@nestjs/core';
 
-import { configureLogger, createLogger } from '../../rollup/src/logger';
+import { configureLogger, createLogger } from '@verity/core';
 import { AppModule, configureApp } from './app.module';
 import { loadSequencerConfig } from './config/config';
 

@@ -12,10 +12,9 @@ import { join } from 'node:path';
 
 import { parseUnits } from 'ethers';
 
-import { BridgeClient } from '../../bridge/src';
-import { dropDatabase } from '../../rollup/src/chain/ensureDatabase';
-import { devnetRoleKey } from '../../rollup/src/devnet/accounts';
-import { startDevnet } from '../../rollup/src/devnet/up';
+import { BridgeClient } from '@verity/bridge';
+import { dropDatabase } from '@verity/core';
+import { devnetRoleKey, startDevnet } from '@verity/rollup';
 import { TEST_POSTGRES } from '../helpers/devnet';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

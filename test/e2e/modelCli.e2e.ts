@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { VerificationKey } from 'snarkjs';
 
-import { releaseCurves } from '../../circuits/src';
+import { releaseCurves } from '@verity/circuits';
 import { expectOneLineError, verity } from '../helpers/cli';
 import { forgeGroth16Proof } from '../helpers/forgeGroth16';
 

@@ -1,14 +1,14 @@
-import { loadMnist } from '../../circuits/models/mnistData';
-import { REFERENCE_MODELS } from '../../circuits/models/referenceModels';
 import {
+  loadMnist,
+  REFERENCE_MODELS,
   circuitInput,
   compileModel,
   evaluateQuantized,
   quantizeInput,
   releaseCurves,
   type CompiledModel,
-} from '../../circuits/src';
-import { calculateWitness } from '../../circuits/src/toolchain/calculateWitness';
+  calculateWitness,
+} from '@verity/circuits';
 
 /**
  * Every reference model, compiled from its committed ONNX file: the circuit computes exactly what the fixed-point

@@ -1,16 +1,17 @@
 import { Wallet, parseEther, type TransactionReceipt } from 'ethers';
 
-import { OptimismPortal__factory } from '../../contracts/build/types';
-import { dropDatabase, ensureDatabase } from '../../rollup/src/chain/ensureDatabase';
-import { devnetPrivateKey } from '../../rollup/src/devnet/accounts';
-import { RelayerHaltedError, type ServiceHaltedError } from '../../rollup/src/errors/rollup';
-import { DepositRelayer } from '../../rollup/src/relayer/depositRelayer';
+import { OptimismPortal__factory } from '@verity/contracts';
+import { dropDatabase, ensureDatabase } from '@verity/core';
 import {
+  devnetPrivateKey,
+  RelayerHaltedError,
+  type ServiceHaltedError,
+  DepositRelayer,
   TRANSACTION_DEPOSITED_TOPIC,
   decodeDepositLog,
   depositTransactionHash,
-} from '../../rollup/src/relayer/depositTransaction';
-import { RelayerStore } from '../../rollup/src/relayer/relayerStore';
+  RelayerStore,
+} from '@verity/rollup';
 import { mineL1Blocks, startTestDevnet, type TestDevnet } from '../helpers/devnet';
 
 const ONE_ETH = parseEther('1');

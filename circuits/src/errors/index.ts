@@ -1,4 +1,4 @@
-import { BaseError, type BaseErrorParameters } from '../../../rollup/src/errors/base';
+import { BaseError, type BaseErrorParameters } from '@verity/core';
 
 export { BaseError };
 

@@ -1,4 +1,4 @@
-import { compileSolidity } from '../../../contracts/src/compileSolidity';
+import { compileSolidity } from '@verity/contracts';
 
 export type CompiledVerifier = { abi: unknown[]; bytecode: string };
 

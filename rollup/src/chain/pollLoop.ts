@@ -1,8 +1,7 @@
-import { BaseError } from '../errors/base';
+import { BaseError, type Logger } from '@verity/core';
 import { ServiceHaltedError } from '../errors/rollup';
-import type { Logger } from '../logger';
 import { backoffDelay } from './backoffDelay';
-import { chainErrorSeverity, toChainError } from './toChainError';
+import { chainErrorSeverity, toChainError } from '@verity/contracts';
 
 export type PollLoopParameters = {
   name: string;

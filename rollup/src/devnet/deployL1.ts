@@ -9,8 +9,8 @@ import {
   Proxy__factory,
   SuperchainConfig__factory,
   SystemConfig__factory,
-} from '../../../contracts/build/types';
-import type { L1Contracts } from './addresses';
+} from '@verity/contracts';
+import type { L1Contracts } from '@verity/core';
 
 export type DeployL1Parameters = {
   deployer: Signer;

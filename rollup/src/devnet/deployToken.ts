@@ -1,7 +1,8 @@
 import type { Signer } from 'ethers';
 
-import { OptimismMintableERC20Factory__factory, VerityToken__factory } from '../../../contracts/build/types';
-import { PREDEPLOYS, type TokenAddresses } from './addresses';
+import { OptimismMintableERC20Factory__factory, VerityToken__factory } from '@verity/contracts';
+import { PREDEPLOYS } from './predeploys';
+import { type TokenAddresses } from '@verity/core';
 
 export type DeployTokenParameters = {
   l1Deployer: Signer;

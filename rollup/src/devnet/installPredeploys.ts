@@ -6,8 +6,9 @@ import {
   L2StandardBridge__factory,
   L2ToL1MessagePasser__factory,
   OptimismMintableERC20Factory__factory,
-} from '../../../contracts/build/types';
-import { PREDEPLOYS, type L1Contracts, type L2Contracts } from './addresses';
+} from '@verity/contracts';
+import { PREDEPLOYS } from './predeploys';
+import { type L1Contracts, type L2Contracts } from '@verity/core';
 
 export type InstallPredeploysParameters = {
   l2Provider: JsonRpcProvider;

@@ -2,18 +2,16 @@ import { join } from 'node:path';
 
 import { JsonRpcProvider, NonceManager, Wallet, parseUnits } from 'ethers';
 
-import { VerityToken__factory } from '../../../contracts/build/types';
+import { VerityToken__factory } from '@verity/contracts';
 import { Challenger } from '../challenger/challenger';
-import { ensureDatabase } from '../chain/ensureDatabase';
+import { ensureDatabase, DatabaseUnavailableError, createLogger, writeDeployment, type Deployment } from '@verity/core';
 import type { PollLoopHealth } from '../chain/pollLoop';
-import { AnvilStartError, DatabaseUnavailableError } from '../errors/rollup';
+import { AnvilStartError } from '../errors/rollup';
 import { startRpcGateway, type RpcGateway } from '../gateway/rpcGateway';
-import { createLogger } from '../logger';
 import { OutputProposer } from '../proposer/outputProposer';
 import { DepositRelayer, type RelayDepth } from '../relayer/depositRelayer';
 import { RelayerStore } from '../relayer/relayerStore';
 import { devnetRoleKey, DEVNET_ROLES } from './accounts';
-import { writeDeployment, type Deployment } from './addresses';
 import { startAnvil, type Anvil } from './anvil';
 import { deployL1, initializeL2OutputOracle, type L2OutputOracleStart } from './deployL1';
 import { deployToken } from './deployToken';

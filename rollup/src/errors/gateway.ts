@@ -1,4 +1,4 @@
-import { BaseError, type BaseErrorParameters } from './base';
+import { BaseError, type BaseErrorParameters } from '@verity/core';
 
 export class RpcGatewayStartError extends BaseError {
   override name = 'RpcGatewayStartError';

@@ -1,9 +1,8 @@
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
-import { InvalidArgumentError } from '../errors/base';
+import { InvalidArgumentError, createLogger, type Logger } from '@verity/core';
 import { RpcGatewayStartError, RpcUpstreamError } from '../errors/gateway';
-import { createLogger, type Logger } from '../logger';
 import {
   isJsonRpcId,
   JSON_RPC_ERROR_CODE,

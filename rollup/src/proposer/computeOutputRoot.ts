@@ -1,6 +1,6 @@
 import { AbiCoder, keccak256, toBeHex, type JsonRpcProvider } from 'ethers';
 
-import { PREDEPLOYS } from '../devnet/addresses';
+import { PREDEPLOYS } from '../devnet/predeploys';
 import { L2BlockNotFoundError } from '../errors/rollup';
 
 export type ComputeOutputRootParameters = { l2Provider: JsonRpcProvider; l2BlockNumber: bigint };

@@ -1,9 +1,9 @@
 import type { JsonRpcProvider, Signer } from 'ethers';
 
-import { L2OutputOracle__factory, type L2OutputOracle } from '../../../contracts/build/types';
+import { L2OutputOracle__factory, type L2OutputOracle } from '@verity/contracts';
 import { HEALTHY, PollLoop, type PollLoopHealth } from '../chain/pollLoop';
 import type { ServiceHaltedError } from '../errors/rollup';
-import { createLogger } from '../logger';
+import { createLogger } from '@verity/core';
 import { computeOutputRoot } from './computeOutputRoot';
 
 export type OutputProposerParameters = {

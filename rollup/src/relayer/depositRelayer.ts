@@ -2,7 +2,7 @@ import { JsonRpcProvider, toBeHex, type Log } from 'ethers';
 
 import { HEALTHY, PollLoop, type PollLoopHealth } from '../chain/pollLoop';
 import { DepositHashMismatchError, RelayerHaltedError, type ServiceHaltedError } from '../errors/rollup';
-import { createLogger } from '../logger';
+import { createLogger } from '@verity/core';
 import {
   TRANSACTION_DEPOSITED_TOPIC,
   decodeDepositLog,

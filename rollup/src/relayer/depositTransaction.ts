@@ -1,6 +1,6 @@
 import { concat, dataSlice, encodeRlp, getAddress, keccak256, toBeHex, zeroPadValue, type Log } from 'ethers';
 
-import { OptimismPortal__factory } from '../../../contracts/build/types';
+import { OptimismPortal__factory } from '@verity/contracts';
 
 /** A user deposit, decoded from the portal's TransactionDeposited event (OP spec, deposit version 0). */
 export type DepositTransaction = {

@@ -1,6 +1,6 @@
 import type { JsonRpcProvider } from 'ethers';
 
-import type { ChainUnavailableError } from '../errors/rollup';
+import type { ChainUnavailableError } from '@verity/core';
 import type { RelayerCheckpoint } from './relayerStore';
 
 export type FindL1ForkPointParameters = {

@@ -1,6 +1,6 @@
 import type { JsonRpcProvider } from 'ethers';
 
-import type { ChainUnavailableError } from '../errors/rollup';
+import type { ChainUnavailableError } from '@verity/core';
 import type { RelayedDeposit } from './relayerStore';
 
 export type FindReorgedDepositsParameters = {

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 
-import { dropDatabase, ensureDatabase } from '../chain/ensureDatabase';
+import { dropDatabase, ensureDatabase } from '@verity/core';
 import { RelayerStore } from './relayerStore';
 
 /** The real local Postgres (STYLE: repositories are tested against it), one throwaway database for this file. */

@@ -1,6 +1,6 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 
-import { createLogger } from '../logger';
+import { createLogger } from '@verity/core';
 
 /**
  * The relayer's durable state in Postgres: its L1 cursor (with the hash of the block it points at), recent cursor

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { parseEnv } from '../../../rollup/src/parseEnv';
+import { parseEnv } from '@verity/core';
 
 /** The sequencer's typed config: the one place it reads process.env. Parsed once, frozen, every problem listed. */
 const envSchema = z.object({

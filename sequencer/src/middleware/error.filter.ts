@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 
-import { createLogger } from '../../../rollup/src/logger';
+import { createLogger } from '@verity/core';
 import { BaseError } from '../common/errors';
 
 /** The one code-to-HTTP table (STYLE.md). Clients branch on `code`. */

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { Deployment } from '../../../rollup/src/devnet/addresses';
+import type { Deployment } from '@verity/core';
 
 export class ChainDto {
   @ApiProperty({ example: 900 }) chainId!: number;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 
 import { Inject, Injectable } from '@nestjs/common';
 
-import { readDeployment, type Deployment } from '../../../rollup/src/devnet/addresses';
+import { readDeployment, type Deployment } from '@verity/core';
 import { DeploymentNotFoundError } from '../common/errors';
 import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 

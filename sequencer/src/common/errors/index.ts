@@ -1,5 +1,5 @@
-export { BaseError, InvalidArgumentError } from '../../../../rollup/src/errors/base';
-import { BaseError } from '../../../../rollup/src/errors/base';
+export { BaseError, InvalidArgumentError } from '@verity/core';
+import { BaseError } from '@verity/core';
 
 export class DeploymentNotFoundError extends BaseError {
   override name = 'DeploymentNotFoundError';

@@ -1,9 +1,7 @@
 import { JsonRpcProvider, Signature, Wallet, parseUnits } from 'ethers';
 
-import { decodeRevert } from '../../rollup/src/chain/decodeRevert';
-import { startAnvil, type Anvil } from '../../rollup/src/devnet/anvil';
-import { devnetPrivateKey } from '../../rollup/src/devnet/accounts';
-import { VerityToken__factory, type VerityToken } from '../build/types';
+import { decodeRevert, VerityToken__factory, type VerityToken } from '@verity/contracts';
+import { startAnvil, type Anvil, devnetPrivateKey } from '@verity/rollup';
 
 describe('VerityToken (VTY)', () => {
   let anvil: Anvil;

@@ -4,18 +4,25 @@ import { join } from 'node:path';
 import { JsonRpcProvider } from 'ethers';
 import type { Command } from 'commander';
 
-import { L2OutputOracle__factory } from '../../../contracts/build/types';
-import type { RollupConfig } from '../config';
-import { devnetRoleKey, DEVNET_ROLES } from '../devnet/accounts';
-import { readDeployment } from '../devnet/addresses';
-import { clearDevnetState, isProcessAlive, readDevnetState, writeDevnetState } from '../devnet/devnetState';
-import { startDevnet, type Devnet } from '../devnet/up';
-import { DevnetAlreadyRunningError, DevnetNotRunningError } from '../errors/rollup';
-import { createLogger } from '../logger';
-import { relayerStreamId } from '../relayer/depositRelayer';
-import { RelayerStore } from '../relayer/relayerStore';
+import { L2OutputOracle__factory } from '@verity/contracts';
+import {
+  type RollupConfig,
+  devnetRoleKey,
+  DEVNET_ROLES,
+  clearDevnetState,
+  isProcessAlive,
+  readDevnetState,
+  writeDevnetState,
+  startDevnet,
+  type Devnet,
+  DevnetAlreadyRunningError,
+  DevnetNotRunningError,
+  relayerStreamId,
+  RelayerStore,
+} from '@verity/rollup';
+import { readDeployment, createLogger } from '@verity/core';
 import { Wallet } from 'ethers';
-import { say, table } from './output';
+import { say, table } from '../output';
 
 const healthFile = (config: RollupConfig): string => join(config.devnet.dir, 'health.json');
 /** How often the running devnet rewrites its health file (and checks whether an operator cleared a relayer halt). */

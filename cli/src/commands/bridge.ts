@@ -2,12 +2,11 @@ import { Wallet } from 'ethers';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
-import { BridgeClient, formatAmount, InvalidArgumentError, isAddress, parseAmount, resolveToken } from '../../../bridge/src';
-import type { RollupConfig } from '../config';
-import { DEVNET_ROLES, devnetPrivateKey } from '../devnet/accounts';
-import { readDeployment, type Deployment } from '../devnet/addresses';
-import { say } from './output';
-import { readKeyFile } from './readKeyFile';
+import { BridgeClient, formatAmount, InvalidArgumentError, isAddress, parseAmount, resolveToken } from '@verity/bridge';
+import { type RollupConfig, DEVNET_ROLES, devnetPrivateKey } from '@verity/rollup';
+import { readDeployment, type Deployment } from '@verity/core';
+import { say } from '../output';
+import { readKeyFile } from '../readKeyFile';
 
 type SignerOptions = { account?: string; keyFile?: string; deployment?: string };
 

@@ -1,7 +1,6 @@
 import { isError } from 'ethers';
 
-import { BaseError } from '../errors/base';
-import { ChainUnavailableError, ContractRevertedError, InsufficientFundsError, NonceTooLowError } from '../errors/rollup';
+import { BaseError, ChainUnavailableError, ContractRevertedError, InsufficientFundsError, NonceTooLowError } from '@verity/core';
 
 export type ToChainErrorReturnType =
   | ChainUnavailableError

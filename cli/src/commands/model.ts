@@ -4,8 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
-import { REFERENCE_MODELS } from '../../../circuits/models/referenceModels';
 import {
+  REFERENCE_MODELS,
   checkInputOpening,
   checkOutputOpening,
   compileModel,
@@ -24,9 +24,9 @@ import {
   verifyInference,
   verifyPhase2,
   type CompiledModel,
-} from '../../../circuits/src';
-import { BaseError, InvalidArgumentError } from '../errors/base';
-import { say, table } from './output';
+} from '@verity/circuits';
+import { BaseError, InvalidArgumentError } from '@verity/core';
+import { say, table } from '../output';
 
 type ModelOptions = { calibration?: string; inputMaxAbs?: string; inputBits?: string };
 

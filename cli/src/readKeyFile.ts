@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 
 import { Wallet } from 'ethers';
 
-import { InvalidArgumentError } from '../errors/base';
+import { InvalidArgumentError } from '@verity/core';
 
 export type ReadKeyFileParameters = {
   file: string;

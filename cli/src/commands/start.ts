@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import { parseUnits } from 'ethers';
 
-import { BridgeClient, formatAmount } from '../../../bridge/src';
-import type { RollupConfig } from '../config';
-import { devnetRoleKey } from '../devnet/accounts';
-import { clearDevnetState } from '../devnet/devnetState';
-import { bootDevnet, printDevnetSummary, runUntilSignal } from './devnetCommands';
-import { runDeposit, runWithdrawal } from './bridgeCommands';
-import { say } from './output';
+import { BridgeClient, formatAmount } from '@verity/bridge';
+import { type RollupConfig, devnetRoleKey, clearDevnetState } from '@verity/rollup';
+import { bootDevnet, printDevnetSummary, runUntilSignal } from './devnet';
+import { runDeposit, runWithdrawal } from './bridge';
+import { say } from '../output';
 
 /**
  * `npm start`: boots the whole stack on embedded defaults and shows it working end to end. Today that is the

@@ -3,16 +3,7 @@ import { dirname } from 'node:path';
 
 import { z } from 'zod';
 
-import { InvalidArgumentError } from '../errors/base';
-
-/** OP Stack predeploy addresses on L2, fixed by the OP spec. */
-export const PREDEPLOYS = {
-  L2CrossDomainMessenger: '0x4200000000000000000000000000000000000007',
-  L2StandardBridge: '0x4200000000000000000000000000000000000010',
-  OptimismMintableERC20Factory: '0x4200000000000000000000000000000000000012',
-  L1Block: '0x4200000000000000000000000000000000000015',
-  L2ToL1MessagePasser: '0x4200000000000000000000000000000000000016',
-} as const;
+import { InvalidArgumentError } from './errors/base';
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 

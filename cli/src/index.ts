@@ -5,13 +5,13 @@
  */
 import { Command, CommanderError } from 'commander';
 
-import { loadRollupConfig, type RollupConfig } from '../config';
-import { configureLogger } from '../logger';
-import { registerBridgeCommands } from './bridgeCommands';
-import { registerDevnetCommands } from './devnetCommands';
-import { registerModelCommands } from './modelCommands';
+import { loadRollupConfig, type RollupConfig } from '@verity/rollup';
+import { configureLogger } from '@verity/core';
+import { registerBridgeCommands } from './commands/bridge';
+import { registerDevnetCommands } from './commands/devnet';
+import { registerModelCommands } from './commands/model';
 import { fail } from './output';
-import { registerStartCommand } from './startCommand';
+import { registerStartCommand } from './commands/start';
 
 let config: RollupConfig | undefined;
 function getConfig(): RollupConfig {

@@ -1,0 +1,16 @@
+/**
+ * @verity/contracts: the Solidity sources' generated artifacts and typed ethers v6 bindings (TypeChain, built into
+ * contracts/build by `npm run build:contracts`), the OP Bedrock artifacts we deploy, the project's one solc-js
+ * invocation, and the ethers v6 error boundary for contract calls.
+ */
+export * from '../build/types';
+export {
+  BEDROCK_CONTRACTS,
+  bedrockArtifactPath,
+  loadBedrockArtifact,
+  type BedrockArtifact,
+  type BedrockContractName,
+} from './bedrock';
+export { compileSolidity, solcVersion, SolidityCompileError, type CompiledContract } from './compileSolidity';
+export { chainErrorSeverity, toChainError, type ToChainErrorReturnType } from './chain/toChainError';
+export { decodeRevert } from './chain/decodeRevert';

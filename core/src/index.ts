@@ -1,0 +1,27 @@
+/**
+ * @verity/core: the small kernel every part may use. Error base classes and shared codes, the logger, typed env
+ * parsing, the deployment file, database bootstrap. Nothing chain-library- or proof-specific lives here.
+ */
+export { BaseError, InvalidArgumentError, type BaseErrorParameters, type ErrorSeverity } from './errors/base';
+export {
+  ChainUnavailableError,
+  ContractRevertedError,
+  DatabaseUnavailableError,
+  InsufficientFundsError,
+  NonceTooLowError,
+} from './errors/chain';
+export { configureLogger, createLogger, type CreateLoggerParameters, type Logger } from './logger';
+export { parseEnv } from './parseEnv';
+export {
+  deploymentSchema,
+  l1ContractsSchema,
+  l2ContractsSchema,
+  readDeployment,
+  tokenSchema,
+  writeDeployment,
+  type Deployment,
+  type L1Contracts,
+  type L2Contracts,
+  type TokenAddresses,
+} from './deployment';
+export { dropDatabase, ensureDatabase } from './database';
