@@ -1,12 +1,12 @@
 import { COMMIT_DOMAIN, commitVector } from './commit/commitVector';
-import type { CompiledModel } from './compileModel';
 import { OpeningInvalidError } from './errors';
 import { toField } from './field';
 import { size } from './ir/types';
 import type { InferenceOutput } from './proveInference';
 import { quantizeInput } from './quantize/evaluateQuantized';
+import type { ModelInterface } from './quantize/types';
 
-type Model = Pick<CompiledModel, 'program'>;
+type Model = { program: ModelInterface };
 
 /** A value the circuit could have committed to: an integer inside the signed `bits`-bit range. */
 function checkInRange(field: string, v: unknown, bits: number): number {

@@ -5,7 +5,8 @@ import type { CompiledModel } from './compileModel';
 import { InvalidInputError } from './errors';
 import { toField } from './field';
 import { evaluateQuantized, quantizeInput } from './quantize/evaluateQuantized';
-import { sharedProver } from './toolchain/prover';
+import type { ModelInterface } from './quantize/types';
+import { sharedProver, type Groth16ProverProcess } from './toolchain/prover';
 
 /** The opening of an output commitment: what the prover hands the requester beside the proof. */
 export type InferenceOutput = {
@@ -30,6 +31,8 @@ export type ProveInferenceParameters = {
   jobId: bigint | string;
   /** The prover's address: only this prover can use the proof. */
   prover: string;
+  /** The child process that proves (one per concurrent proof); the shared one by default. */
+  proverProcess?: Groth16ProverProcess;
 };
 
 export type ProveInferenceReturnType = {
@@ -42,7 +45,7 @@ export type ProveInferenceReturnType = {
 
 /** The output vector the circuit commits to: the logits, then the argmax index, under the output salt. */
 export function outputCommitmentOf(
-  model: Pick<CompiledModel, 'program'>,
+  model: { program: Pick<ModelInterface, 'outputBits'> },
   output: Pick<InferenceOutput, 'integers' | 'argmax' | 'salt'>,
 ): bigint {
   return commitVector(
@@ -54,7 +57,11 @@ export function outputCommitmentOf(
 }
 
 /** The input commitment a requester signs: the quantized input under the requester's salt. */
-export function inputCommitmentOf(model: Pick<CompiledModel, 'program'>, input: number[], salt: bigint | string): bigint {
+export function inputCommitmentOf(
+  model: { program: Pick<ModelInterface, 'inputShape' | 'inputScale' | 'inputBits' | 'inputMaxAbs'> },
+  input: number[],
+  salt: bigint | string,
+): bigint {
   return commitVector(
     quantizeInput(model.program, input),
     model.program.inputBits,
@@ -121,6 +128,10 @@ export async function proveInference(parameters: ProveInferenceParameters): Prom
     salt: outputSalt.toString(),
   };
   const input = circuitInput(model, xq, inputSalt, output, jobId, BigInt(parameters.prover));
-  const { proof, publicSignals } = await sharedProver().prove(input, model.paths.wasm, model.paths.zkey);
+  const { proof, publicSignals } = await (parameters.proverProcess ?? sharedProver()).prove(
+    input,
+    model.paths.wasm,
+    model.paths.zkey,
+  );
   return { output, inputCommitment: input.inputCommitment, outputCommitment: input.outputCommitment, proof, publicSignals };
 }

@@ -14,3 +14,27 @@ export {
 export { compileSolidity, solcVersion, SolidityCompileError, type CompiledContract } from './compileSolidity';
 export { chainErrorSeverity, toChainError, type ToChainErrorReturnType } from './chain/toChainError';
 export { decodeRevert } from './chain/decodeRevert';
+export {
+  hashJobRequest,
+  JOB_REQUEST_TYPES,
+  jobIdOf,
+  marketDomain,
+  recoverJobRequestSigner,
+  SNARK_SCALAR_FIELD,
+  type JobRequest,
+} from './jobRequest';
+export {
+  sameVerifyingKey,
+  toSolidityProof,
+  toSolidityVerifyingKey,
+  type SnarkjsProof,
+  type SnarkjsVerificationKey,
+  type SolidityProof,
+  type SolidityVerifyingKey,
+} from './groth16Encoding';
+export {
+  registerModelOnL1,
+  type ModelRegistration,
+  type RegisterModelOnL1Parameters,
+  type RegisterModelOnL1ReturnType,
+} from './registerModelOnL1';

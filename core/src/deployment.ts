@@ -30,6 +30,18 @@ export type L2Contracts = z.infer<typeof l2ContractsSchema>;
 export const tokenSchema = z.object({ symbol: z.string(), decimals: z.number().int(), l1: address, l2: address });
 export type TokenAddresses = z.infer<typeof tokenSchema>;
 
+/** Verity's own contracts and the market's parameters (absent on a devnet deployed before they existed). */
+export const verityContractsSchema = z.object({
+  l1: z.object({ ModelRegistry: address, InferenceSettlement: address }),
+  l2: z.object({ InferenceMarket: address, ProverRegistry: address }),
+  market: z.object({
+    feeBps: z.number().int().nonnegative(),
+    refundDelaySeconds: z.number().int().nonnegative(),
+    minProverStake: z.string().regex(/^\d+$/),
+  }),
+});
+export type VerityContracts = z.infer<typeof verityContractsSchema>;
+
 /**
  * The one deployment description every component reads (addresses, chain ids, RPC URLs, rollup parameters).
  * Written by `verity devnet up` or by a deploy script; never copied by hand.
@@ -38,7 +50,15 @@ export const deploymentSchema = z.object({
   l1: z.object({ chainId: z.number().int(), rpcUrl: z.string().url(), contracts: l1ContractsSchema }),
   l2: z.object({ chainId: z.number().int(), rpcUrl: z.string().url(), contracts: l2ContractsSchema }),
   tokens: z.record(z.string(), tokenSchema),
-  roles: z.object({ deployer: address, proposer: address, challenger: address, guardian: address, treasury: address }),
+  roles: z.object({
+    deployer: address,
+    proposer: address,
+    challenger: address,
+    guardian: address,
+    treasury: address,
+    sequencer: address.optional(),
+  }),
+  verity: verityContractsSchema.optional(),
   rollup: z.object({
     finalizationPeriodSeconds: z.number().int().nonnegative(),
     submissionInterval: z.number().int().positive(),

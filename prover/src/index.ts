@@ -1,7 +1,9 @@
 /**
  * @verity/prover: the prover daemon. It reaches the sequencer over HTTP only and uses @verity/circuits as a
- * library; this entry exists for the process that boots it and for the CLI.
+ * library; the CLI (`verity prover start`) and `npm run start:prover` run it.
  */
 export { loadProverConfig, type ProverConfig } from './config';
-export { ProverModule } from './prover.module';
-export { SequencerClient } from './sequencerClient';
+export { ProverDaemon, type ProvedJobRecord, type ProverDaemonParameters } from './proverDaemon';
+export { SequencerApiError, SequencerClient, SequencerUnreachableError, type LeasedJob, type ModelView } from './sequencerClient';
+export { ModelCache } from './modelCache';
+export { OnnxRunner, type ExecutionProvider } from './runModel';

@@ -1,39 +1,30 @@
-import 'reflect-metadata';
-
-import { NestFactory } from '@nestjs/core';
-
-import { configureLogger, createLogger } from '@verity/core';
+import { configureLogger, createLogger, loadDotEnv } from '@verity/core';
 import { loadProverConfig } from './config';
-import { ProverModule } from './prover.module';
-import { SequencerClient } from './sequencerClient';
+import { ProverDaemon } from './proverDaemon';
 
-async function bootstrap(): Promise<void> {
+/**
+ * `npm run start:prover`: the daemon with PROVER_PRIVATE_KEY from the environment (or `.env`). `verity prover
+ * start --key-file …` is the same daemon with the key read from a file, plus staking.
+ */
+async function main(): Promise<void> {
+  loadDotEnv();
   const config = loadProverConfig();
   configureLogger(config.log);
+  if (!config.privateKey) throw new Error('set PROVER_PRIVATE_KEY (or run `verity prover start --key-file <file>`)');
+  const daemon = new ProverDaemon({ ...config, privateKey: config.privateKey });
+  await daemon.start();
   const log = createLogger('Prover');
-  const app = await NestFactory.createApplicationContext(ProverModule.forRoot(config), { logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
-  const sequencer = app.get(SequencerClient);
-  let last: string | undefined;
-  const beat = async (): Promise<void> => {
-    const health = await sequencer.health();
-    const now = health.reachable ? `reachable (${health.status})` : 'unreachable';
-    if (now !== last)
-      log[health.reachable ? 'info' : 'warn']({ sequencerUrl: config.sequencerUrl, sequencer: now }, 'sequencer status changed');
-    last = now;
-  };
-  await beat();
-  const timer = setInterval(() => void beat(), config.heartbeatMs);
-  const stop = async (): Promise<void> => {
-    clearInterval(timer);
-    await app.close();
+  log.info({ prover: daemon.address, sequencerUrl: config.sequencerUrl, concurrency: config.concurrency }, 'prover running');
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'stopping: returning leases');
+    await daemon.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
-bootstrap().catch((err: unknown) => {
+main().catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
   process.exit(1);
 });

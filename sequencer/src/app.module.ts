@@ -1,31 +1,60 @@
-import { Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
-import { ConfigModule } from './config/config.module';
+import { AuthModule } from './auth/auth.module';
+import { BatchesModule } from './batches/batches.module';
+import { ChainModule } from './chain/chain.module';
 import type { SequencerConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ErrorFilter } from './middleware/error.filter';
+import { ModelsModule } from './models/models.module';
 import { NetworkModule } from './network/network.module';
+import { ProversModule } from './provers/provers.module';
 
-/** One module per domain. Jobs, provers, batches and models arrive with the job API issue. */
+/** One module per domain; data flows API → queue → prover → batch → L1 → L2. */
 @Module({})
 export class AppModule {
   static forRoot(config?: SequencerConfig): DynamicModule {
-    return { module: AppModule, imports: [ConfigModule.forRoot(config), NetworkModule, HealthModule] };
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        MetricsModule,
+        NetworkModule,
+        ChainModule,
+        AuthModule,
+        ModelsModule,
+        JobsModule,
+        ProversModule,
+        BatchesModule,
+        HealthModule,
+      ],
+    };
   }
 }
 
 /** Everything an app needs besides its modules, in one place for main.ts and tests alike. */
-export function configureApp(app: INestApplication): void {
-  app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
+export function configureApp(app: NestExpressApplication, config: SequencerConfig): void {
+  // Bodies are bounded: a client cannot make the process buffer an arbitrary amount (413 past the limit).
+  app.useBodyParser('json', { limit: config.http.maxBodyBytes });
+  app.useGlobalPipes(
+    new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false }),
+  );
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Verity sequencer')
-      .setDescription('Verifiable AI inference: job API')
+      .setDescription('Verifiable AI inference: submit signed jobs, serve provers, follow settlement')
       .setVersion('0.1.0')
+      .addBearerAuth()
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

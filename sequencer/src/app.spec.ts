@@ -7,8 +7,11 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 
 import { writeDeployment, type Deployment } from '@verity/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+
+import { dropDatabase } from '@verity/core';
 import { AppModule, configureApp } from './app.module';
-import type { SequencerConfig } from './config/config';
+import { loadSequencerConfig, type SequencerConfig } from './config/config';
 
 const address = (n: number) => '0x' + n.toString(16).padStart(40, '0');
 const deployment: Deployment = {
@@ -46,17 +49,20 @@ describe('sequencer HTTP app', () => {
   let app: INestApplication;
   let dir: string;
 
+  const databaseUrl = `${process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'}/verity_app_spec_${process.pid}`;
+
   async function boot(deploymentFile: string): Promise<INestApplication> {
-    const config: SequencerConfig = {
-      http: { host: '127.0.0.1', port: 0 },
-      databaseUrl: process.env.TEST_POSTGRES_URL
-        ? `${process.env.TEST_POSTGRES_URL}/postgres`
-        : 'postgres://postgres@127.0.0.1:5432/postgres',
-      deploymentFile,
-      log: { level: 'silent', format: 'json' },
-    };
-    const created = await NestFactory.create(AppModule.forRoot(config), { logger: false });
-    configureApp(created);
+    const config: SequencerConfig = loadSequencerConfig({
+      SEQUENCER_DATABASE_URL: databaseUrl,
+      SEQUENCER_DEPLOYMENT_FILE: deploymentFile,
+      SEQUENCER_WORKERS: 'off',
+      LOG_LEVEL: 'silent',
+    });
+    const created = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+      logger: false,
+      bodyParser: false,
+    });
+    configureApp(created, config);
     await created.init();
     return created;
   }
@@ -69,6 +75,7 @@ describe('sequencer HTTP app', () => {
   afterAll(async () => {
     await app?.close();
     rmSync(dir, { recursive: true, force: true });
+    await dropDatabase(databaseUrl);
   });
 
   it('serves the network description without RPC URLs', async () => {

@@ -16,7 +16,10 @@ export type EvaluateQuantizedReturnType = {
  * outside the model's declared range ±inputMaxAbs, before any work; every value inside it is provable (quantize
  * sizes each layer for the whole range).
  */
-export function quantizeInput(program: QuantProgram, input: ArrayLike<unknown>): number[] {
+export function quantizeInput(
+  program: Pick<QuantProgram, 'inputShape' | 'inputScale' | 'inputMaxAbs'>,
+  input: ArrayLike<unknown>,
+): number[] {
   const expected = size(program.inputShape);
   if (input.length !== expected)
     throw new InvalidInputError(

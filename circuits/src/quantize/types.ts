@@ -43,3 +43,12 @@ export type QuantProgram = {
 export function roundShift(acc: number, shift: number): number {
   return shift > 0 ? Math.floor((acc + 2 ** (shift - 1)) / 2 ** shift) : acc;
 }
+
+/**
+ * What a model's interface is, without its layers: enough to quantize and commit an input and to check an output
+ * opening. A model manifest carries it (modelInterfaceOf), so a sequencer or requester needs no circuit files.
+ */
+export type ModelInterface = Pick<
+  QuantProgram,
+  'inputShape' | 'inputScale' | 'inputBits' | 'inputMaxAbs' | 'outputShape' | 'outputScale' | 'outputBits'
+>;

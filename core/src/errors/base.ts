@@ -44,3 +44,11 @@ export class InvalidArgumentError extends BaseError {
     super('VALIDATION_FAILED', shortMessage, parameters);
   }
 }
+
+/**
+ * Thrown by a service step on purpose to stop its loop until an operator acts (a relayer that would otherwise mint
+ * twice). Every other error is retried.
+ */
+export class ServiceHaltedError extends BaseError {
+  override name = 'ServiceHaltedError';
+}

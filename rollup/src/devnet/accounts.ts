@@ -17,6 +17,10 @@ export const DEVNET_ROLES = {
   /** The demo user that `npm start` bridges with. */
   alice: 5,
   bob: 6,
+  /** The sequencer's operator key: opens jobs on L2, settles on L1, releases on L2. */
+  sequencer: 7,
+  /** The demo prover that `npm start` runs. */
+  prover: 8,
 } as const;
 
 export type DevnetRole = keyof typeof DEVNET_ROLES;

@@ -5,16 +5,17 @@ import { JsonRpcProvider, NonceManager, Wallet, parseUnits } from 'ethers';
 import { VerityToken__factory } from '@verity/contracts';
 import { Challenger } from '../challenger/challenger';
 import { ensureDatabase, DatabaseUnavailableError, createLogger, writeDeployment, type Deployment } from '@verity/core';
-import type { PollLoopHealth } from '../chain/pollLoop';
+import type { PollLoopHealth } from '@verity/core';
 import { AnvilStartError } from '../errors/rollup';
 import { startRpcGateway, type RpcGateway } from '../gateway/rpcGateway';
 import { OutputProposer } from '../proposer/outputProposer';
 import { DepositRelayer, type RelayDepth } from '../relayer/depositRelayer';
 import { RelayerStore } from '../relayer/relayerStore';
-import { devnetRoleKey, DEVNET_ROLES } from './accounts';
+import { devnetRoleKey } from './accounts';
 import { startAnvil, type Anvil } from './anvil';
 import { deployL1, initializeL2OutputOracle, type L2OutputOracleStart } from './deployL1';
 import { deployToken } from './deployToken';
+import { deployVerity } from './deployVerity';
 import { installPredeploys } from './installPredeploys';
 
 export const L1_CHAIN_ID = 900;
@@ -40,6 +41,8 @@ export type StartDevnetParameters = {
   databaseUrl: string;
   /** L1 depth at which deposits are relayed: 'finalized' in production, a few blocks on the devnet (see RelayDepth). */
   relayerConfirmations: RelayDepth;
+  /** The market's parameters (devnet defaults: 1% fee, 60 s refund delay, 100 VTY minimum stake, 1 h unbonding). */
+  market?: { feeBps?: number; refundDelaySeconds?: number; minProverStake?: bigint; unbondingDelaySeconds?: number };
   /** Start the relayer, proposer and challenger loops. Tests leave them off and call `step()` themselves. */
   runServices: boolean;
   pollIntervalMs?: number;
@@ -121,6 +124,7 @@ async function deployAndRun(
     challenger: new Wallet(devnetRoleKey('challenger')).address,
     guardian: new Wallet(devnetRoleKey('guardian')).address,
     treasury: new Wallet(devnetRoleKey('treasury')).address,
+    sequencer: new Wallet(devnetRoleKey('sequencer')).address,
   };
 
   const l2BlockTime = Math.max(1, parameters.l2BlockTime);
@@ -137,16 +141,29 @@ async function deployAndRun(
   const vty = await deployToken({ l1Deployer, l2Deployer, holder: roles.treasury, supply: VTY_SUPPLY });
 
   const treasury = VerityToken__factory.connect(vty.l1, new NonceManager(new Wallet(devnetRoleKey('treasury'), l1Provider)));
-  for (const index of [DEVNET_ROLES.alice, DEVNET_ROLES.bob]) {
-    const to = new Wallet(devnetRoleKey(index === DEVNET_ROLES.alice ? 'alice' : 'bob')).address;
+  for (const role of ['alice', 'bob', 'prover'] as const) {
+    const to = new Wallet(devnetRoleKey(role)).address;
     await (await treasury.transfer(to, VTY_DEMO_GRANT)).wait();
   }
+  const verity = await deployVerity({
+    l1Deployer,
+    l2Deployer,
+    l2Token: vty.l2,
+    l1CrossDomainMessenger: l1Contracts.L1CrossDomainMessenger,
+    treasury: roles.treasury,
+    feeBps: parameters.market?.feeBps ?? 100,
+    refundDelaySeconds: parameters.market?.refundDelaySeconds ?? 60,
+    minProverStake: parameters.market?.minProverStake ?? parseUnits('100', 18),
+    unbondingDelaySeconds: parameters.market?.unbondingDelaySeconds ?? 3600,
+    releaseGasLimit: 150_000,
+  });
 
   const deployment: Deployment = {
     l1: { chainId: L1_CHAIN_ID, rpcUrl: gateways.l1.url, contracts: l1Contracts },
     l2: { chainId: L2_CHAIN_ID, rpcUrl: gateways.l2.url, contracts: l2Contracts },
     tokens: { VTY: vty },
     roles,
+    verity,
     rollup: {
       finalizationPeriodSeconds: parameters.finalizationPeriodSeconds,
       submissionInterval: parameters.submissionInterval,

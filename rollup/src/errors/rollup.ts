@@ -1,4 +1,6 @@
-import { BaseError, type BaseErrorParameters } from '@verity/core';
+import { BaseError, ServiceHaltedError, type BaseErrorParameters } from '@verity/core';
+
+export { ServiceHaltedError };
 
 export class AnvilStartError extends BaseError {
   override name = 'AnvilStartError';
@@ -34,10 +36,6 @@ export class DepositHashMismatchError extends BaseError {
  * A deliberate stop: a service found a state it must not act on (minting again could create money) and waits for
  * an operator. The only kind of error that ends a PollLoop; every other failure is retried.
  */
-export class ServiceHaltedError extends BaseError {
-  override name = 'ServiceHaltedError';
-}
-
 export class RelayerHaltedError extends ServiceHaltedError {
   override name = 'RelayerHaltedError';
   constructor(reason: string, parameters?: BaseErrorParameters) {

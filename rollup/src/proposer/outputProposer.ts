@@ -1,7 +1,8 @@
 import type { JsonRpcProvider, Signer } from 'ethers';
 
 import { L2OutputOracle__factory, type L2OutputOracle } from '@verity/contracts';
-import { HEALTHY, PollLoop, type PollLoopHealth } from '../chain/pollLoop';
+import { HEALTHY, PollLoop, type PollLoopHealth } from '@verity/core';
+import { classifyChainError } from '../chain/classifyChainError';
 import type { ServiceHaltedError } from '../errors/rollup';
 import { createLogger } from '@verity/core';
 import { computeOutputRoot } from './computeOutputRoot';
@@ -75,6 +76,7 @@ export class OutputProposer {
   /** Polls `step` until `stop`: failures are retried with back-off and reported by `health` (see PollLoop). */
   start(onHalt?: (err: ServiceHaltedError) => void): void {
     this.loop = new PollLoop({
+      classify: classifyChainError,
       name: 'proposer',
       log: this.log,
       intervalMs: this.parameters.pollIntervalMs ?? 1000,

@@ -1,6 +1,7 @@
 import { JsonRpcProvider, toBeHex, type Log } from 'ethers';
 
-import { HEALTHY, PollLoop, type PollLoopHealth } from '../chain/pollLoop';
+import { HEALTHY, PollLoop, type PollLoopHealth } from '@verity/core';
+import { classifyChainError } from '../chain/classifyChainError';
 import { DepositHashMismatchError, RelayerHaltedError, type ServiceHaltedError } from '../errors/rollup';
 import { createLogger } from '@verity/core';
 import {
@@ -315,6 +316,7 @@ export class DepositRelayer {
    */
   start(onHalt?: (err: ServiceHaltedError) => void): void {
     this.loop = new PollLoop({
+      classify: classifyChainError,
       name: 'relayer',
       log: this.log,
       intervalMs: this.parameters.pollIntervalMs ?? 500,

@@ -3,33 +3,97 @@ import { z } from 'zod';
 import { parseEnv } from '@verity/core';
 
 /** The sequencer's typed config: the one place it reads process.env. Parsed once, frozen, every problem listed. */
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 32-byte hex private key');
+
 const envSchema = z.object({
-  SEQUENCER_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SEQUENCER_PORT: int(0, 3000).pipe(z.number().max(65535)),
   SEQUENCER_HOST: z.string().min(1).default('127.0.0.1'),
   SEQUENCER_DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/verity'),
+  /** 1 for the embedded PGlite (one shared session); more for a real PostgreSQL. */
+  SEQUENCER_DATABASE_POOL_SIZE: int(1, 10),
   SEQUENCER_DEPLOYMENT_FILE: z.string().min(1).default('.devnet/addresses.json'),
+  /** The operator key that opens jobs on L2, settles on L1 and releases on L2 (secret: no default). */
+  SEQUENCER_PRIVATE_KEY: privateKey.optional(),
+  SEQUENCER_ARTIFACTS_DIR: z.string().min(1).default('.verity/artifacts'),
+  /** Run the batchers (open, settle, release, expire) in this process, under the leader lock. */
+  SEQUENCER_WORKERS: z.enum(['on', 'off']).default('on'),
+  SEQUENCER_OPEN_BATCH_SIZE: int(1, 64),
+  SEQUENCER_OPEN_BATCH_AGE_MS: int(0, 250),
+  SEQUENCER_SETTLE_BATCH_SIZE: int(1, 32),
+  SEQUENCER_SETTLE_BATCH_AGE_MS: int(0, 5_000),
+  SEQUENCER_LEASE_TIMEOUT_MS: int(1_000, 120_000),
+  SEQUENCER_POLL_INTERVAL_MS: int(20, 200),
+  SEQUENCER_L1_CONFIRMATIONS: int(0, 1),
+  SEQUENCER_L2_CONFIRMATIONS: int(0, 1),
+  SEQUENCER_MAX_BODY_BYTES: int(1_024, 1_048_576),
+  /** A request must leave provers at least this long before its deadline. */
+  SEQUENCER_MIN_DEADLINE_SECONDS: int(0, 60),
+  SEQUENCER_PROVER_SESSION_TTL_SECONDS: int(60, 3_600),
+  /** A prover that has not sent a heartbeat for this long gets no new leases. */
+  SEQUENCER_PROVER_HEARTBEAT_TIMEOUT_SECONDS: int(5, 60),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
 
 export type SequencerConfig = Readonly<{
-  http: Readonly<{ host: string; port: number }>;
-  databaseUrl: string;
+  http: Readonly<{ host: string; port: number; maxBodyBytes: number }>;
+  database: Readonly<{ url: string; poolSize: number }>;
   deploymentFile: string;
+  /** Absent: read-only mode (the API accepts jobs; nothing is sent to a chain). */
+  privateKey?: string;
+  artifactsDir: string;
+  workers: Readonly<{
+    enabled: boolean;
+    openBatchSize: number;
+    openBatchAgeMs: number;
+    settleBatchSize: number;
+    settleBatchAgeMs: number;
+    pollIntervalMs: number;
+    l1Confirmations: number;
+    l2Confirmations: number;
+  }>;
+  jobs: Readonly<{ leaseTimeoutMs: number; minDeadlineSeconds: number }>;
+  provers: Readonly<{ sessionTtlSeconds: number; heartbeatTimeoutSeconds: number }>;
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
 }>;
 
 export const SEQUENCER_CONFIG = Symbol('SEQUENCER_CONFIG');
 
+/** Rules that span fields. */
+function check(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  if (e.SEQUENCER_WORKERS === 'on' && !e.SEQUENCER_PRIVATE_KEY)
+    problems.push('SEQUENCER_PRIVATE_KEY: required while SEQUENCER_WORKERS=on (the batchers send transactions)');
+  return problems;
+}
+
 export function loadSequencerConfig(env: NodeJS.ProcessEnv = process.env): SequencerConfig {
-  const e = parseEnv(envSchema, env);
+  const e = parseEnv(envSchema, env, check);
   return Object.freeze({
-    http: Object.freeze({ host: e.SEQUENCER_HOST, port: e.SEQUENCER_PORT }),
-    databaseUrl: e.SEQUENCER_DATABASE_URL,
+    http: Object.freeze({ host: e.SEQUENCER_HOST, port: e.SEQUENCER_PORT, maxBodyBytes: e.SEQUENCER_MAX_BODY_BYTES }),
+    database: Object.freeze({ url: e.SEQUENCER_DATABASE_URL, poolSize: e.SEQUENCER_DATABASE_POOL_SIZE }),
     deploymentFile: e.SEQUENCER_DEPLOYMENT_FILE,
+    privateKey: e.SEQUENCER_PRIVATE_KEY,
+    artifactsDir: e.SEQUENCER_ARTIFACTS_DIR,
+    workers: Object.freeze({
+      enabled: e.SEQUENCER_WORKERS === 'on',
+      openBatchSize: e.SEQUENCER_OPEN_BATCH_SIZE,
+      openBatchAgeMs: e.SEQUENCER_OPEN_BATCH_AGE_MS,
+      settleBatchSize: e.SEQUENCER_SETTLE_BATCH_SIZE,
+      settleBatchAgeMs: e.SEQUENCER_SETTLE_BATCH_AGE_MS,
+      pollIntervalMs: e.SEQUENCER_POLL_INTERVAL_MS,
+      l1Confirmations: e.SEQUENCER_L1_CONFIRMATIONS,
+      l2Confirmations: e.SEQUENCER_L2_CONFIRMATIONS,
+    }),
+    jobs: Object.freeze({ leaseTimeoutMs: e.SEQUENCER_LEASE_TIMEOUT_MS, minDeadlineSeconds: e.SEQUENCER_MIN_DEADLINE_SECONDS }),
+    provers: Object.freeze({
+      sessionTtlSeconds: e.SEQUENCER_PROVER_SESSION_TTL_SECONDS,
+      heartbeatTimeoutSeconds: e.SEQUENCER_PROVER_HEARTBEAT_TIMEOUT_SECONDS,
+    }),
     log: Object.freeze({ level: e.LOG_LEVEL, format: e.LOG_FORMAT }),
   });
 }

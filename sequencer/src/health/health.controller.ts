@@ -1,10 +1,9 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { JsonRpcProvider } from 'ethers';
-import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 
-import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 import { NetworkService } from '../network/network.service';
 
 /** Liveness of what the sequencer depends on: Postgres and both chains' RPCs. */
@@ -15,7 +14,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly network: NetworkService,
-    @Inject(SEQUENCER_CONFIG) private readonly config: SequencerConfig,
+    private readonly dataSource: DataSource,
   ) {}
 
   @Get()
@@ -24,13 +23,7 @@ export class HealthController {
     return this.health.check([
       () =>
         this.probe('database', async () => {
-          const client = new Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 2000 });
-          await client.connect();
-          try {
-            await client.query('SELECT 1');
-          } finally {
-            await client.end();
-          }
+          await this.dataSource.query('SELECT 1');
           return {};
         }),
       () => this.chain('l1'),

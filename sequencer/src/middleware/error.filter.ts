@@ -7,13 +7,32 @@ import { createLogger } from '@verity/core';
 import { BaseError } from '../common/errors';
 
 /** The one code-to-HTTP table (STYLE.md). Clients branch on `code`. */
+const STATUS_BY_CODE: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  OPENING_INVALID: 400,
+  ARTIFACT_INVALID: 400,
+  UNAUTHORIZED: 401,
+  SIGNATURE_INVALID: 401,
+  INSUFFICIENT_BALANCE: 402,
+  PROVER_NOT_STAKED: 403,
+  JOB_INVALID_TRANSITION: 409,
+  JOB_ALREADY_CLAIMED: 409,
+  JOB_ALREADY_EXISTS: 409,
+  NONCE_USED: 409,
+  MODEL_INACTIVE: 409,
+  MODEL_ALREADY_PUBLISHED: 409,
+  LEASE_NOT_HELD: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  PROOF_INVALID: 422,
+  ACTIVATION_OUT_OF_RANGE: 422,
+  RATE_LIMITED: 429,
+  DEPLOYMENT_INCOMPLETE: 503,
+  SEQUENCER_READ_ONLY: 503,
+};
+
 export function httpStatusFor(code: string): number {
-  if (code === 'VALIDATION_FAILED') return 400;
-  if (code === 'UNAUTHORIZED') return 401;
+  if (code in STATUS_BY_CODE) return STATUS_BY_CODE[code]!;
   if (code.endsWith('_NOT_FOUND')) return 404;
-  if (code === 'JOB_INVALID_TRANSITION' || code === 'JOB_ALREADY_CLAIMED') return 409;
-  if (code === 'PROOF_INVALID') return 422;
-  if (code === 'RATE_LIMITED') return 429;
   return 500;
 }
 
@@ -30,7 +49,7 @@ export class ErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof BaseError) {
       const status = httpStatusFor(exception.code);
-      if (status < 500) {
+      if (status < 500 || status === 503) {
         response.status(status).json({ code: exception.code, message: exception.shortMessage, details: exception.details });
         return;
       }
@@ -51,6 +70,20 @@ export class ErrorFilter implements ExceptionFilter {
             : (body.message ?? exception.message);
       const code = status === 400 ? 'VALIDATION_FAILED' : status === 404 ? 'ROUTE_NOT_FOUND' : `HTTP_${status}`;
       response.status(status).json({ code, message });
+      return;
+    }
+    // body-parser's own errors (malformed JSON, a body over the limit, a bad charset) reach here as plain errors
+    // carrying an HTTP status: they are the client's fault, so they get their 4xx, never a 500.
+    const parser = exception as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
+    if (typeof parser.type === 'string' && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
+      const code = parser.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+      const message =
+        parser.type === 'entity.parse.failed'
+          ? `the request body is not valid JSON: ${String(parser.message)}`
+          : parser.status === 413
+            ? 'the request body is larger than this sequencer accepts'
+            : String(parser.message);
+      response.status(parser.status).json({ code, message });
       return;
     }
     const correlationId = randomUUID();

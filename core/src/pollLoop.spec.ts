@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 
 import pino from 'pino';
 
-import { RelayerHaltedError } from '../errors/rollup';
 import { backoffDelay } from './backoffDelay';
+import { BaseError, ServiceHaltedError } from './errors/base';
 import { PollLoop, type PollLoopHealth } from './pollLoop';
 
 /** A real pino logger whose lines the test can read. */
@@ -54,23 +54,23 @@ describe('PollLoop', () => {
     expect(seen[0]).toEqual({ healthy: true, halted: false, consecutiveFailures: 0 });
     for (let n = 1; n <= failures; n++) {
       expect(seen[n]).toMatchObject({ healthy: false, halted: false, consecutiveFailures: n });
-      expect(seen[n]!.lastError).toMatchObject({ code: 'CHAIN_ERROR', message: 'unexpected chain error' });
+      expect(seen[n]!.lastError).toMatchObject({ code: 'INTERNAL', message: 'unexpected error' });
       expect(seen[n]!.reason).toMatch(new RegExp(`^${n} failed step`));
     }
     // After one good step: healthy again, the last error kept for the operator.
     expect(seen[failures + 1]).toMatchObject({ healthy: true, halted: false, consecutiveFailures: 0 });
-    expect(loop.health().lastError?.code).toBe('CHAIN_ERROR');
+    expect(loop.health().lastError?.code).toBe('INTERNAL');
 
     const retries = lines.filter((l) => l.msg === 'step failed, retrying');
     expect(retries).toHaveLength(failures);
     // Every failure is logged; an error nobody recognises is logged at error level (a human should look).
-    expect(retries.every((l) => l.level === 50 && l.code === 'CHAIN_ERROR')).toBe(true);
+    expect(retries.every((l) => l.level === 50 && l.code === 'INTERNAL')).toBe(true);
     expect(retries.map((l) => l.retryInMs)).toEqual([1, 2, 4, 4, 4]);
     expect(retries.map((l) => l.consecutiveFailures)).toEqual([1, 2, 3, 4, 5]);
     expect(lines.filter((l) => l.msg === 'step succeeded again, loop healthy')).toHaveLength(1);
   });
 
-  it('logs a transient chain failure as a warning and keeps going', async () => {
+  it('logs a failure its classifier calls transient as a warning and keeps going', async () => {
     const { log, lines } = capturingLogger();
     const done = deferred<void>();
     let calls = 0;
@@ -78,6 +78,11 @@ describe('PollLoop', () => {
       name: 'test',
       log,
       intervalMs: 1,
+      // What the chain loops pass (toChainError's reading), reduced to the one case this test needs.
+      classify: (err) => ({
+        error: new BaseError('CHAIN_UNAVAILABLE', 'chain RPC is unreachable', { cause: err }),
+        severity: /ECONNREFUSED/.test(String(err)) ? 'temporary' : 'critical',
+      }),
       step: async () => {
         calls++;
         if (calls === 1) throw new Error('connect ECONNREFUSED 127.0.0.1:1');
@@ -102,12 +107,12 @@ describe('PollLoop', () => {
       step: async () => {
         calls++;
         if (calls === 1) throw new Error('something odd');
-        throw new RelayerHaltedError('deposit 0xabc was minted from a reorged block');
+        throw new ServiceHaltedError('RELAYER_HALTED', 'halted', { details: 'deposit 0xabc was minted from a reorged block' });
       },
       onHalt: (err) => halted.resolve(err),
     });
     loop.start();
-    expect(await halted.promise).toBeInstanceOf(RelayerHaltedError);
+    expect(await halted.promise).toBeInstanceOf(ServiceHaltedError);
     await loop.stop();
     expect(calls).toBe(2);
     expect(loop.isStopped).toBe(true);

@@ -1,7 +1,18 @@
-import { BaseError, type Logger } from '@verity/core';
-import { ServiceHaltedError } from '../errors/rollup';
 import { backoffDelay } from './backoffDelay';
-import { chainErrorSeverity, toChainError } from '@verity/contracts';
+import { BaseError, ServiceHaltedError } from './errors/base';
+import type { Logger } from './logger';
+
+/** How a loop reads a failure: the typed error it stands for, and whether it is a known transient. */
+export type ClassifyError = (err: unknown) => { error: BaseError; severity: 'temporary' | 'critical' };
+
+/** Without a classifier every failure is typed as is (or INTERNAL) and logged as an error. */
+const classifyAsCritical: ClassifyError = (err) => ({
+  error:
+    err instanceof BaseError
+      ? err
+      : new BaseError('INTERNAL', 'unexpected error', { details: err instanceof Error ? err.message : String(err), cause: err }),
+  severity: 'critical',
+});
 
 export type PollLoopParameters = {
   name: string;
@@ -12,6 +23,8 @@ export type PollLoopParameters = {
   backoffMs?: number;
   /** Cap of the retry delay (default 30 s). */
   maxBackoffMs?: number;
+  /** Types each failure and says whether it is transient (chain loops pass toChainError's reading). */
+  classify?: ClassifyError;
   /** Called once when a deliberate halt (a ServiceHaltedError thrown by `step`) ends the loop. */
   onHalt?: (err: ServiceHaltedError) => void;
 };
@@ -100,7 +113,7 @@ export class PollLoop {
           return;
         }
         this.consecutiveFailures++;
-        const chainError = toChainError(err);
+        const { error: chainError, severity } = (this.parameters.classify ?? classifyAsCritical)(err);
         this.lastError = chainError;
         delayMs = backoffDelay({
           consecutiveFailures: this.consecutiveFailures,
@@ -115,7 +128,7 @@ export class PollLoop {
           consecutiveFailures: this.consecutiveFailures,
           retryInMs: delayMs,
         };
-        if (chainErrorSeverity(chainError) === 'temporary') log.warn(fields, 'step failed, retrying');
+        if (severity === 'temporary') log.warn(fields, 'step failed, retrying');
         else log.error(fields, 'step failed, retrying');
       }
       if (!this.stopped) this.timer = setTimeout(() => (this.running = tick()), delayMs);

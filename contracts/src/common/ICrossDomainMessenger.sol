@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title ICrossDomainMessenger
+/// @notice The two functions of OP Stack's CrossDomainMessenger (L1 and L2 share the interface) that Verity uses.
+/// @dev Declared here instead of importing bedrock sources: the OP contracts are deployed from their published
+///      artifacts, and this is the whole surface our contracts rely on.
+interface ICrossDomainMessenger {
+    /// @notice Sends `message` to `target` on the other chain; it runs there with at least `minGasLimit` gas.
+    function sendMessage(address target, bytes calldata message, uint32 minGasLimit) external payable;
+
+    /// @notice While a relayed message executes: the address that sent it on the other chain. Reverts otherwise.
+    function xDomainMessageSender() external view returns (address);
+}
+
+/// @title ISettledBatchReceiver
+/// @notice What InferenceSettlement calls on L2 (through the messenger) once a batch of proofs verified on L1.
+interface ISettledBatchReceiver {
+    /// @notice Records that L1 verified batch `batchId` whose jobs hash to `batchHash` (`keccak256(abi.encode(jobs))`).
+    function recordSettledBatch(uint256 batchId, bytes32 batchHash, uint256 jobCount) external;
+}

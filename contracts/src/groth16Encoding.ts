@@ -1,0 +1,69 @@
+/**
+ * snarkjs JSON (decimal strings, G2 as [c0, c1]) ⇄ the Solidity structs of Groth16.sol (G2 in the EIP-197 precompile
+ * order, imaginary part first). One place for the swap: getting it wrong makes every proof fail, or a key mismatch.
+ */
+export type SnarkjsG1 = string[];
+export type SnarkjsG2 = string[][];
+export type SnarkjsVerificationKey = {
+  vk_alpha_1: SnarkjsG1;
+  vk_beta_2: SnarkjsG2;
+  vk_gamma_2: SnarkjsG2;
+  vk_delta_2: SnarkjsG2;
+  IC: SnarkjsG1[];
+};
+export type SnarkjsProof = { pi_a: SnarkjsG1; pi_b: SnarkjsG2; pi_c: SnarkjsG1 };
+
+export type SolidityG1 = { x: bigint; y: bigint };
+export type SolidityG2 = { x: [bigint, bigint]; y: [bigint, bigint] };
+export type SolidityVerifyingKey = {
+  alpha1: SolidityG1;
+  beta2: SolidityG2;
+  gamma2: SolidityG2;
+  delta2: SolidityG2;
+  ic: SolidityG1[];
+};
+export type SolidityProof = { a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint] };
+
+const g1 = (p: SnarkjsG1): SolidityG1 => ({ x: BigInt(p[0]!), y: BigInt(p[1]!) });
+const g2 = (p: SnarkjsG2): SolidityG2 => ({
+  x: [BigInt(p[0]![1]!), BigInt(p[0]![0]!)],
+  y: [BigInt(p[1]![1]!), BigInt(p[1]![0]!)],
+});
+
+export function toSolidityVerifyingKey(vkey: SnarkjsVerificationKey): SolidityVerifyingKey {
+  return {
+    alpha1: g1(vkey.vk_alpha_1),
+    beta2: g2(vkey.vk_beta_2),
+    gamma2: g2(vkey.vk_gamma_2),
+    delta2: g2(vkey.vk_delta_2),
+    ic: vkey.IC.map(g1),
+  };
+}
+
+export function toSolidityProof(proof: SnarkjsProof): SolidityProof {
+  const b = g2(proof.pi_b);
+  return {
+    a: [BigInt(proof.pi_a[0]!), BigInt(proof.pi_a[1]!)],
+    b: [b.x, b.y],
+    c: [BigInt(proof.pi_c[0]!), BigInt(proof.pi_c[1]!)],
+  };
+}
+
+/** Whether two keys are the same points (e.g. what a sequencer was given vs what L1 has registered). */
+export function sameVerifyingKey(a: SolidityVerifyingKey, b: SolidityVerifyingKey): boolean {
+  const flat = (k: SolidityVerifyingKey) =>
+    [
+      k.alpha1.x,
+      k.alpha1.y,
+      ...k.beta2.x,
+      ...k.beta2.y,
+      ...k.gamma2.x,
+      ...k.gamma2.y,
+      ...k.delta2.x,
+      ...k.delta2.y,
+      ...k.ic.flatMap((p) => [p.x, p.y]),
+    ]
+      .map(String)
+      .join(',');
+  return flat(a) === flat(b);
+}

@@ -1,0 +1,184 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isError, type TransactionReceipt } from 'ethers';
+import { DataSource, In } from 'typeorm';
+
+import { toSolidityProof, type SnarkjsProof } from '@verity/contracts';
+import { createLogger } from '@verity/core';
+import { ChainService } from '../chain/chain.service';
+import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
+import { JobEntity } from '../jobs/job.entity';
+import { transitionJob } from '../jobs/transition-job';
+import { MetricsService } from '../metrics/metrics.service';
+import { BatchEntity, type SettledJobTuple } from './batch.entity';
+
+/** Reverts that blame one job by index: drop it and settle the rest. */
+const PER_JOB_ERRORS = new Set(['InvalidProof', 'ModelNotActive', 'ModelNotRegistered', 'SignalOutOfField', 'ZeroProver']);
+
+/**
+ * Stage 6: proven jobs go to L1 in one `settleBatch` per batch (size or age trigger), one pairing check for all of
+ * them. Before sending, the batch is simulated: a job L1 would refuse (its proof, its model) is marked failed and the
+ * rest retried without it, so one bad job never blocks the others. The batch row (with the exact job tuples, which
+ * the L2 release must repeat) is written before sending and finished from the receipt.
+ */
+@Injectable()
+export class SettleBatcher {
+  private readonly log = createLogger(SettleBatcher.name);
+
+  constructor(
+    @Inject(SEQUENCER_CONFIG) private readonly config: SequencerConfig,
+    private readonly dataSource: DataSource,
+    private readonly chain: ChainService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async step(): Promise<{ settled: number; failed: number }> {
+    let settled = 0;
+    let failed = 0;
+    for (const batch of await this.dataSource.getRepository(BatchEntity).find({ where: { kind: 'settle', status: 'pending' } }))
+      settled += await this.finish(batch);
+
+    let jobs = await this.dataSource.getRepository(JobEntity).find({
+      where: { status: 'proven' },
+      order: { provenAt: 'ASC' },
+      take: this.config.workers.settleBatchSize,
+    });
+    if (!jobs.length) return { settled, failed };
+    const waited = Date.now() - (jobs[0]!.provenAt?.getTime() ?? 0);
+    if (jobs.length < this.config.workers.settleBatchSize && waited < this.config.workers.settleBatchAgeMs)
+      return { settled, failed };
+
+    // Simulate until L1 would accept the whole batch, dropping each job it blames.
+    for (;;) {
+      if (!jobs.length) return { settled, failed };
+      const blamed = await this.simulate(jobs);
+      if (blamed === undefined) break;
+      const job = jobs[blamed.index]!;
+      failed++;
+      await this.dataSource.transaction((manager) =>
+        transitionJob(manager, {
+          jobId: job.jobId,
+          from: ['proven'],
+          to: 'failed',
+          patch: { reason: `L1 refused it: ${blamed.error}` },
+          details: { reason: blamed.error },
+        }),
+      );
+      this.log.warn({ jobId: job.jobId, error: blamed.error }, 'L1 would refuse this job; settling the others without it');
+      jobs = jobs.filter((_, i) => i !== blamed.index);
+    }
+
+    const tuples = jobs.map(tupleOf);
+    const batch = await this.dataSource.transaction(async (manager) => {
+      const saved = await manager.save(BatchEntity, {
+        kind: 'settle' as const,
+        status: 'pending' as const,
+        jobIds: jobs.map((j) => j.jobId),
+        settledJobs: tuples,
+      });
+      for (const j of jobs)
+        await transitionJob(manager, {
+          jobId: j.jobId,
+          from: ['proven'],
+          to: 'batched',
+          patch: { settleBatchId: saved.id },
+          details: { batchId: saved.id },
+        });
+      return saved;
+    });
+    settled += await this.finish(batch);
+    return { settled, failed };
+  }
+
+  /** The index and error name of the first job L1 would refuse, or undefined if the batch would settle. */
+  private async simulate(jobs: JobEntity[]): Promise<{ index: number; error: string } | undefined> {
+    const { settlement } = this.chain.get();
+    try {
+      await settlement.settleBatch.staticCall(jobs.map(tupleOf), jobs.map(proofOf), { from: this.chain.senderFor('l1').address });
+      return undefined;
+    } catch (err) {
+      if (!isError(err, 'CALL_EXCEPTION') || !err.data) throw err;
+      const parsed = settlement.interface.parseError(err.data);
+      if (parsed && PER_JOB_ERRORS.has(parsed.name)) return { index: Number(parsed.args[0]), error: parsed.name };
+      throw err;
+    }
+  }
+
+  private async finish(batch: BatchEntity): Promise<number> {
+    const sender = this.chain.senderFor('l1');
+    const { settlement } = this.chain.get();
+    if (!batch.txId) {
+      const jobs = await this.dataSource.getRepository(JobEntity).findBy({ jobId: In(batch.jobIds) });
+      const byId = new Map(jobs.map((j) => [j.jobId, j]));
+      const ordered = batch.jobIds.map((id) => byId.get(id)!);
+      const data = settlement.interface.encodeFunctionData('settleBatch', [batch.settledJobs!, ordered.map(proofOf)]);
+      const tx = await sender.send({ purpose: `settleBatch batch ${batch.id}`, to: await settlement.getAddress(), data });
+      await this.dataSource.getRepository(BatchEntity).update({ id: batch.id }, { txId: tx.id });
+      batch.txId = tx.id;
+    }
+    const receipt = await sender.waitConfirmed(batch.txId);
+    return this.apply(batch, receipt);
+  }
+
+  private async apply(batch: BatchEntity, receipt: TransactionReceipt): Promise<number> {
+    const { settlement } = this.chain.get();
+    if (receipt.status !== 1) {
+      // The jobs go back to `proven`: the next round simulates again and drops whatever L1 refuses now.
+      await this.dataSource.transaction(async (manager) => {
+        for (const jobId of batch.jobIds)
+          await transitionJob(manager, {
+            jobId,
+            from: ['batched'],
+            to: 'proven',
+            patch: { settleBatchId: null },
+            details: { reason: 'settlement reverted' },
+          });
+        await manager.update(BatchEntity, { id: batch.id }, { status: 'failed', error: 'settleBatch reverted' });
+      });
+      this.metrics.batches.inc({ kind: 'settle', outcome: 'reverted' });
+      this.log.warn({ batchId: batch.id, txHash: receipt.hash }, 'settleBatch reverted; jobs will be retried');
+      return 0;
+    }
+    const event = receipt.logs
+      .map((log) => {
+        try {
+          return settlement.interface.parseLog(log);
+        } catch {
+          return null;
+        }
+      })
+      .find((e) => e?.name === 'BatchSettled');
+    const l1BatchId = event ? event.args.batchId.toString() : null;
+    await this.dataSource.transaction(async (manager) => {
+      for (const jobId of batch.jobIds)
+        await transitionJob(manager, {
+          jobId,
+          from: ['batched'],
+          to: 'settled',
+          patch: { l1BatchId, settleTxHash: receipt.hash },
+          details: { txHash: receipt.hash, l1BatchId },
+        });
+      await manager.update(BatchEntity, { id: batch.id }, { status: 'confirmed', l1BatchId });
+    });
+    this.metrics.batches.inc({ kind: 'settle', outcome: 'confirmed' });
+    this.log.info(
+      { batchId: batch.id, l1BatchId, jobCount: batch.jobIds.length, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() },
+      'batch settled on L1',
+    );
+    return batch.jobIds.length;
+  }
+}
+
+export function tupleOf(j: JobEntity): SettledJobTuple {
+  return {
+    modelId: j.modelId,
+    inputCommitment: j.inputCommitment,
+    outputCommitment: j.outputCommitment!,
+    jobId: j.jobId,
+    prover: j.prover!,
+  };
+}
+
+function proofOf(j: JobEntity) {
+  const p = toSolidityProof(j.proof as unknown as SnarkjsProof);
+  return { a: p.a, b: p.b, c: p.c };
+}

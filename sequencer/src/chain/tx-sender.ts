@@ -1,0 +1,161 @@
+import { Transaction, type JsonRpcProvider, type TransactionReceipt, type TransactionRequest, type Wallet } from 'ethers';
+import type { DataSource } from 'typeorm';
+
+import { createLogger } from '@verity/core';
+import { toChainError } from '@verity/contracts';
+import { ChainTxEntity } from './chain-tx.entity';
+
+export type SendTxParameters = {
+  purpose: string;
+  to: string;
+  data: string;
+  /** Set when the caller already estimated (or must not estimate: a call known to revert is never sent). */
+  gasLimit?: bigint;
+};
+
+export type SentTx = { id: string; txHash: string; nonce: bigint };
+
+/**
+ * The one way the sequencer sends transactions on one chain with one key (op-service's txmgr habit): it owns the
+ * nonces, writes every signed transaction to Postgres before broadcasting it, and waits for confirmations. After a
+ * crash, `resume` re-broadcasts whatever was signed but not confirmed: the same bytes, the same nonce, so the chain
+ * sees one transaction whatever happened to the process. Only the leader sequencer sends, so nonces never race
+ * between processes; a mutex orders them within this one.
+ */
+export class TxSender {
+  private readonly log = createLogger(TxSender.name);
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly parameters: {
+      dataSource: DataSource;
+      provider: JsonRpcProvider;
+      wallet: Wallet;
+      chainId: number;
+      confirmations: number;
+      name: 'l1' | 'l2';
+    },
+  ) {}
+
+  get address(): string {
+    return this.parameters.wallet.address;
+  }
+
+  /** Signs, records, then broadcasts. Returns once the transaction is in the node's pool (not yet mined). */
+  send(tx: SendTxParameters): Promise<SentTx> {
+    const run = this.queue.then(() => this.sendNow(tx));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendNow(tx: SendTxParameters): Promise<SentTx> {
+    const { dataSource, provider, wallet, chainId } = this.parameters;
+    const repo = dataSource.getRepository(ChainTxEntity);
+    const onChain = BigInt(await provider.getTransactionCount(wallet.address, 'pending'));
+    const last = await repo
+      .createQueryBuilder('t')
+      .select('max(t.nonce)', 'max')
+      .where('t.chain_id = :chainId AND t.sender = :sender', { chainId, sender: wallet.address })
+      .getRawOne<{ max: string | null }>();
+    const recorded = last?.max != null ? BigInt(last.max) + 1n : 0n;
+    const nonce = onChain > recorded ? onChain : recorded;
+    const request: TransactionRequest = {
+      to: tx.to,
+      data: tx.data,
+      nonce: Number(nonce),
+      chainId,
+      gasLimit: tx.gasLimit ?? ((await provider.estimateGas({ from: wallet.address, to: tx.to, data: tx.data })) * 12n) / 10n,
+    };
+    const fees = await provider.getFeeData();
+    if (fees.maxFeePerGas !== null) {
+      // Headroom over the current base fee so a slow block does not strand the transaction.
+      request.maxFeePerGas = fees.maxFeePerGas * 2n;
+      request.maxPriorityFeePerGas = fees.maxPriorityFeePerGas ?? 1n;
+      request.type = 2;
+    } else request.gasPrice = fees.gasPrice ?? undefined;
+    const raw = await wallet.signTransaction(request);
+    const txHash = Transaction.from(raw).hash!;
+    const row = await repo.save(
+      repo.create({
+        chainId,
+        sender: wallet.address,
+        nonce: nonce.toString(),
+        purpose: tx.purpose,
+        rawTx: raw,
+        txHash,
+        status: 'signed',
+      }),
+    );
+    await this.broadcast(row);
+    return { id: row.id, txHash, nonce };
+  }
+
+  private async broadcast(row: ChainTxEntity): Promise<void> {
+    try {
+      await this.parameters.provider.send('eth_sendRawTransaction', [row.rawTx]);
+    } catch (err) {
+      // Already known (a re-broadcast after a crash) is success; anything else is retried by `resume`.
+      if (!/already known|known transaction|already imported|nonce too low/i.test(String((err as Error).message)))
+        throw toChainError(err);
+    }
+    await this.parameters.dataSource.getRepository(ChainTxEntity).update({ id: row.id }, { status: 'sent' });
+    this.log.debug(
+      { chain: this.parameters.name, txHash: row.txHash, nonce: row.nonce, purpose: row.purpose },
+      'transaction sent',
+    );
+  }
+
+  /** Waits until the transaction has `confirmations` blocks on top, records the outcome, returns the receipt. */
+  async waitConfirmed(id: string, timeoutMs = 120_000): Promise<TransactionReceipt> {
+    const repo = this.parameters.dataSource.getRepository(ChainTxEntity);
+    const row = await repo.findOneByOrFail({ id });
+    const receipt = await this.parameters.provider.waitForTransaction(
+      row.txHash,
+      Math.max(1, this.parameters.confirmations),
+      timeoutMs,
+    );
+    if (!receipt) throw new Error(`transaction ${row.txHash} not mined within ${timeoutMs} ms`);
+    await repo.update(
+      { id },
+      {
+        status: receipt.status === 1 ? 'confirmed' : 'reverted',
+        blockNumber: String(receipt.blockNumber),
+        gasUsed: receipt.gasUsed.toString(),
+      },
+    );
+    return receipt;
+  }
+
+  /** The receipt of a recorded transaction if it is mined, else undefined (re-broadcasting it once). */
+  async receiptOf(id: string): Promise<TransactionReceipt | undefined> {
+    const repo = this.parameters.dataSource.getRepository(ChainTxEntity);
+    const row = await repo.findOneByOrFail({ id });
+    const receipt = await this.parameters.provider.getTransactionReceipt(row.txHash);
+    if (receipt) return receipt;
+    await this.broadcast(row);
+    return undefined;
+  }
+
+  /** After a restart: every signed-but-unconfirmed transaction is broadcast again (a no-op if the node has it). */
+  async resume(): Promise<number> {
+    const repo = this.parameters.dataSource.getRepository(ChainTxEntity);
+    const open = await repo.find({
+      where: [
+        { chainId: this.parameters.chainId, sender: this.address, status: 'signed' },
+        { chainId: this.parameters.chainId, sender: this.address, status: 'sent' },
+      ],
+      order: { nonce: 'ASC' },
+    });
+    for (const row of open) {
+      const receipt = await this.parameters.provider.getTransactionReceipt(row.txHash);
+      if (receipt)
+        await repo.update(
+          { id: row.id },
+          { status: receipt.status === 1 ? 'confirmed' : 'reverted', blockNumber: String(receipt.blockNumber) },
+        );
+      else await this.broadcast(row);
+    }
+    if (open.length) this.log.info({ chain: this.parameters.name, count: open.length }, 'pending transactions resumed');
+    return open.length;
+  }
+}

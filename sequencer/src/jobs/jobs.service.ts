@@ -1,0 +1,237 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+import { Inject, Injectable } from '@nestjs/common';
+import { Interface, getAddress } from 'ethers';
+import { DataSource, QueryFailedError } from 'typeorm';
+
+import { COMMIT_DOMAIN, commitVector, quantizeInput } from '@verity/circuits';
+import {
+  hashJobRequest,
+  jobIdOf,
+  marketDomain,
+  recoverJobRequestSigner,
+  SNARK_SCALAR_FIELD,
+  type JobRequest,
+} from '@verity/contracts';
+import { createLogger } from '@verity/core';
+import {
+  InsufficientBalanceError,
+  JobExistsError,
+  JobNotFoundError,
+  NonceUsedError,
+  SignatureInvalidError,
+  ValidationError,
+} from '../common/errors';
+import { ChainService } from '../chain/chain.service';
+import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
+import { MetricsService } from '../metrics/metrics.service';
+import { ModelsService } from '../models/models.service';
+import type { SubmitJobDto, SubmitJobResponseDto } from './dto/submit-job.dto';
+import { mapJob, type JobViewDto } from './dto/job-view.dto';
+import { JobEventEntity } from './job-event.entity';
+import { JobEntity } from './job.entity';
+
+const UINT128_MAX = (1n << 128n) - 1n;
+const UINT64_MAX = (1n << 64n) - 1n;
+/** How long a chain read (fee, balance) is trusted at intake; the market re-checks everything when it opens. */
+const CHAIN_CACHE_MS = 2_000;
+
+export const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** ERC-1271's magic value: `bytes4(keccak256("isValidSignature(bytes32,bytes)"))`. */
+const ERC1271_MAGIC = '0x1626ba7e';
+const ERC1271 = new Interface(['function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)']);
+
+/**
+ * Job intake and reads. Intake checks everything the market will check when it opens the job (signature, nonce,
+ * deadline, fee, balance) plus what only the sequencer can (the model is served here and active, the input has the
+ * model's shape and range, the commitment opens to this input and salt), then stores the job before answering.
+ */
+@Injectable()
+export class JobsService {
+  private readonly log = createLogger(JobsService.name);
+  private feeBps?: { value: bigint; at: number };
+  private balances = new Map<string, { value: bigint; at: number }>();
+
+  constructor(
+    @Inject(SEQUENCER_CONFIG) private readonly config: SequencerConfig,
+    private readonly dataSource: DataSource,
+    private readonly chain: ChainService,
+    private readonly models: ModelsService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async submit(dto: SubmitJobDto): Promise<SubmitJobResponseDto> {
+    const started = performance.now();
+    const r = dto.request;
+    const request: JobRequest = {
+      modelId: BigInt(r.modelId),
+      inputCommitment: BigInt(r.inputCommitment),
+      reward: BigInt(r.reward),
+      maxFee: BigInt(r.maxFee),
+      deadline: BigInt(r.deadline),
+      nonce: BigInt(r.nonce),
+    };
+    for (const [field, value] of [
+      ['modelId', request.modelId],
+      ['inputCommitment', request.inputCommitment],
+      ['inputSalt', BigInt(dto.inputSalt)],
+    ] as const)
+      if (value >= SNARK_SCALAR_FIELD) throw new ValidationError(`${field} must be below the BN254 field modulus`);
+    if (request.reward === 0n) throw new ValidationError('reward must be greater than 0');
+    if (request.reward > UINT128_MAX) throw new ValidationError('reward must fit in 128 bits');
+    if (request.deadline > UINT64_MAX) throw new ValidationError('deadline must fit in 64 bits');
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    if (request.deadline < now + BigInt(this.config.jobs.minDeadlineSeconds))
+      throw new ValidationError(
+        `deadline ${request.deadline} is ${request.deadline < now ? 'in the past' : 'too close'}: it must be at least ${this.config.jobs.minDeadlineSeconds} s from now (${now})`,
+      );
+
+    const model = await this.models.getActive(r.modelId);
+    // Shape, finiteness and the model's declared range, with the element named; then the commitment.
+    let xq: number[];
+    try {
+      xq = quantizeInput(model.interface, dto.input);
+    } catch (err) {
+      throw new ValidationError((err as Error).message);
+    }
+    const commitment = commitVector(xq, model.interface.inputBits, COMMIT_DOMAIN.input, BigInt(dto.inputSalt));
+    if (commitment !== request.inputCommitment)
+      throw new ValidationError(
+        'inputCommitment does not open to this input and inputSalt (check the model’s input scale and the salt)',
+      );
+
+    const { deployment, market } = this.chain.get();
+    const domain = marketDomain(deployment.l2.chainId, deployment.verity.l2.InferenceMarket);
+    const requester = getAddress(r.requester);
+    await this.checkSignature(domain, request, dto.signature, requester);
+    const jobId = jobIdOf(domain, request, requester).toString();
+
+    const feeBps = await this.currentFeeBps();
+    const fee = (request.reward * feeBps) / 10_000n;
+    if (fee > request.maxFee)
+      throw new ValidationError(`the protocol fee is ${fee} wei (${feeBps} bps), above maxFee ${request.maxFee}`);
+    if (await market.nonceUsed(requester, request.nonce)) throw new NonceUsedError(requester, r.nonce);
+    await this.checkBalance(requester, request.reward + fee);
+
+    const accessToken = randomBytes(32).toString('hex');
+    const correlationId = randomUUID();
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.insert(JobEntity, {
+          jobId,
+          requester,
+          modelId: r.modelId,
+          inputCommitment: r.inputCommitment,
+          reward: r.reward,
+          maxFee: r.maxFee,
+          fee: fee.toString(),
+          deadline: String(r.deadline),
+          nonce: r.nonce,
+          signature: dto.signature,
+          input: dto.input,
+          inputSalt: dto.inputSalt,
+          accessTokenHash: sha256Hex(accessToken),
+          correlationId,
+          status: 'accepted',
+        });
+        await manager.insert(JobEventEntity, { jobId, status: 'accepted', details: { correlationId } });
+      });
+    } catch (err) {
+      if (err instanceof QueryFailedError && /duplicate key/.test(err.message)) {
+        if (/jobs_pkey/.test(err.message)) throw new JobExistsError(jobId);
+        throw new NonceUsedError(requester, r.nonce);
+      }
+      throw err;
+    }
+    this.metrics.jobsAccepted.inc({ model: model.entity.name });
+    this.metrics.intakeSeconds.observe((performance.now() - started) / 1000);
+    this.log.info({ jobId, modelId: r.modelId, requester, correlationId }, 'job accepted');
+    return { jobId, status: 'accepted', fee: fee.toString(), accessToken };
+  }
+
+  private async checkSignature(
+    domain: ReturnType<typeof marketDomain>,
+    request: JobRequest,
+    signature: string,
+    requester: string,
+  ) {
+    let signer: string | undefined;
+    try {
+      signer = recoverJobRequestSigner(domain, request, signature);
+    } catch {
+      // Not a 65-byte ECDSA signature: only a contract wallet (ERC-1271) can vouch for it.
+    }
+    if (signer === requester) return;
+    const { l2 } = this.chain.get();
+    if ((await l2.getCode(requester)) !== '0x') {
+      const data = ERC1271.encodeFunctionData('isValidSignature', [hashJobRequest(domain, request), signature]);
+      const answer = await l2.call({ to: requester, data }).catch(() => '0x');
+      if (answer.slice(0, 10).toLowerCase() === ERC1271_MAGIC) return;
+    }
+    throw new SignatureInvalidError(
+      signer
+        ? `the request is signed by ${signer}, not by the requester ${requester} (check the chain id and market address of the EIP-712 domain)`
+        : 'the signature is not a valid signature of this request',
+    );
+  }
+
+  private async currentFeeBps(): Promise<bigint> {
+    if (!this.feeBps || Date.now() - this.feeBps.at > CHAIN_CACHE_MS)
+      this.feeBps = { value: await this.chain.get().market.feeBps(), at: Date.now() };
+    return this.feeBps.value;
+  }
+
+  /**
+   * The prepaid balance must cover this job plus every job of the same requester already accepted but not yet
+   * opened (their escrow has not left the balance yet). A cached balance that looks short is re-read once.
+   */
+  private async checkBalance(requester: string, needed: bigint): Promise<void> {
+    const pendingRow = await this.dataSource
+      .getRepository(JobEntity)
+      .createQueryBuilder('j')
+      .select('coalesce(sum(j.reward + j.fee), 0)', 'pending')
+      .where('j.requester = :requester AND j.status = :status', { requester, status: 'accepted' })
+      .getRawOne<{ pending: string }>();
+    const pending = BigInt(pendingRow?.pending ?? '0');
+    const read = async (fresh: boolean) => {
+      const hit = this.balances.get(requester);
+      if (!fresh && hit && Date.now() - hit.at < CHAIN_CACHE_MS) return hit.value;
+      const value = await this.chain.get().market.balances(requester);
+      this.balances.set(requester, { value, at: Date.now() });
+      return value;
+    };
+    let balance = await read(false);
+    if (balance - pending < needed) balance = await read(true);
+    if (balance - pending < needed) throw new InsufficientBalanceError(needed.toString(), (balance - pending).toString());
+  }
+
+  /** The job as anyone may see it; its output opening only for the holder of the access token. */
+  async get(jobId: string, accessToken?: string): Promise<JobViewDto> {
+    const job = await this.dataSource.getRepository(JobEntity).findOneBy({ jobId });
+    if (!job) throw new JobNotFoundError(jobId);
+    const events = await this.dataSource.getRepository(JobEventEntity).find({ where: { jobId }, order: { id: 'ASC' } });
+    return mapJob(job, events, accessToken !== undefined && tokenMatches(accessToken, job.accessTokenHash));
+  }
+
+  /** Events after `afterId`, oldest first (the SSE stream polls this). */
+  async eventsAfter(jobId: string, afterId: string): Promise<JobEventEntity[]> {
+    return this.dataSource
+      .getRepository(JobEventEntity)
+      .createQueryBuilder('e')
+      .where('e.job_id = :jobId AND e.id > :afterId', { jobId, afterId })
+      .orderBy('e.id', 'ASC')
+      .getMany();
+  }
+
+  async exists(jobId: string): Promise<boolean> {
+    return (await this.dataSource.getRepository(JobEntity).countBy({ jobId })) > 0;
+  }
+}
+
+/** Constant-time comparison of a presented token with the stored hash. */
+export function tokenMatches(token: string, hash: string): boolean {
+  const a = Buffer.from(sha256Hex(token), 'hex');
+  const b = Buffer.from(hash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}

