@@ -5,23 +5,28 @@
  */
 import { Command, CommanderError } from 'commander';
 
-import { loadRollupConfig, type RollupConfig } from '@verity/rollup';
-import { configureLogger } from '@verity/core';
+import { configureLogger, loadDotEnv } from '@verity/core';
+import { loadCliConfig, type CliConfig } from './config';
 import { registerBridgeCommands } from './commands/bridge';
 import { registerDevnetCommands } from './commands/devnet';
+import { registerJobCommands } from './commands/job';
+import { registerMarketCommands } from './commands/market';
 import { registerModelCommands } from './commands/model';
+import { registerProverCommands } from './commands/prover';
 import { fail } from './output';
 import { registerStartCommand } from './commands/start';
 
-let config: RollupConfig | undefined;
-function getConfig(): RollupConfig {
+let config: CliConfig | undefined;
+function getConfig(): CliConfig {
   if (!config) {
-    config = loadRollupConfig();
+    config = loadCliConfig();
     configureLogger(config.log);
   }
   return config;
 }
 
+loadDotEnv();
+// Read directly (not through the config): a bad configuration must still fail with VERITY_DEBUG's stack.
 const debug = process.env.VERITY_DEBUG === '1';
 const program = new Command()
   .name('verity')
@@ -31,7 +36,10 @@ const program = new Command()
 
 registerDevnetCommands(program, getConfig);
 registerBridgeCommands(program, getConfig);
-registerModelCommands(program);
+registerModelCommands(program, getConfig);
+registerJobCommands(program, getConfig);
+registerMarketCommands(program, getConfig);
+registerProverCommands(program, getConfig);
 registerStartCommand(program, getConfig);
 
 program.parseAsync(process.argv).then(

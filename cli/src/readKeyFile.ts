@@ -34,7 +34,9 @@ export async function readKeyFile(parameters: ReadKeyFileParameters): Promise<st
   if (!json || typeof json !== 'object' || !('crypto' in json || 'Crypto' in json))
     throw new InvalidArgumentError(`key file ${file} holds neither a hex private key nor a JSON keystore`);
   if (!parameters.password)
-    throw new InvalidArgumentError(`key file ${file} is an encrypted keystore: set BRIDGE_KEYSTORE_PASSWORD to unlock it`);
+    throw new InvalidArgumentError(
+      `key file ${file} is an encrypted keystore: set VERITY_KEYSTORE_PASSWORD (or BRIDGE_KEYSTORE_PASSWORD) to unlock it`,
+    );
   try {
     return (await Wallet.fromEncryptedJson(text, parameters.password)).privateKey;
   } catch {

@@ -67,3 +67,29 @@ export function sameVerifyingKey(a: SolidityVerifyingKey, b: SolidityVerifyingKe
       .join(',');
   return flat(a) === flat(b);
 }
+
+/** The inverse of toSolidityVerifyingKey: a key as the registry returns it, in snarkjs's JSON layout. */
+export function fromSolidityVerifyingKey(vk: {
+  alpha1: { x: bigint; y: bigint };
+  beta2: { x: readonly bigint[]; y: readonly bigint[] };
+  gamma2: { x: readonly bigint[]; y: readonly bigint[] };
+  delta2: { x: readonly bigint[]; y: readonly bigint[] };
+  ic: readonly { x: bigint; y: bigint }[];
+}): SnarkjsVerificationKey & { protocol: 'groth16'; curve: 'bn128'; nPublic: number } {
+  const g1 = (p: { x: bigint; y: bigint }) => [p.x.toString(), p.y.toString(), '1'];
+  const g2 = (p: { x: readonly bigint[]; y: readonly bigint[] }) => [
+    [p.x[1]!.toString(), p.x[0]!.toString()],
+    [p.y[1]!.toString(), p.y[0]!.toString()],
+    ['1', '0'],
+  ];
+  return {
+    protocol: 'groth16',
+    curve: 'bn128',
+    nPublic: vk.ic.length - 1,
+    vk_alpha_1: g1(vk.alpha1),
+    vk_beta_2: g2(vk.beta2),
+    vk_gamma_2: g2(vk.gamma2),
+    vk_delta_2: g2(vk.delta2),
+    IC: vk.ic.map(g1),
+  };
+}

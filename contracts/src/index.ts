@@ -24,6 +24,7 @@ export {
   type JobRequest,
 } from './jobRequest';
 export {
+  fromSolidityVerifyingKey,
   sameVerifyingKey,
   toSolidityProof,
   toSolidityVerifyingKey,

@@ -40,14 +40,19 @@ export class AppModule {
 }
 
 /** Everything an app needs besides its modules, in one place for main.ts and tests alike. */
-export function configureApp(app: NestExpressApplication, config: SequencerConfig): void {
+export function configureApp(
+  app: NestExpressApplication,
+  config: SequencerConfig,
+  options: { shutdownHooks?: boolean } = {},
+): void {
   // Bodies are bounded: a client cannot make the process buffer an arbitrary amount (413 past the limit).
   app.useBodyParser('json', { limit: config.http.maxBodyBytes });
   app.useGlobalPipes(
     new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false }),
   );
   app.useGlobalFilters(new ErrorFilter());
-  app.enableShutdownHooks();
+  // A process that embeds the app (the CLI's `start`) handles its own signals: Nest would re-raise them and kill it.
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

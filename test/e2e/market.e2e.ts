@@ -23,6 +23,7 @@ import {
 import {
   InferenceMarket__factory,
   InferenceSettlement__factory,
+  fromSolidityVerifyingKey,
   ModelRegistry__factory,
   toSolidityProof,
   L1CrossDomainMessenger__factory,
@@ -50,23 +51,7 @@ const PROVER = new Wallet(devnetRoleKey('prover')).address;
 /** The key registered on L1, back in snarkjs's JSON layout: what a requester verifies against, trusting only L1. */
 async function registeredKey(devnet: TestDevnet, modelId: string): Promise<VerificationKey> {
   const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, devnet.l1Provider);
-  const vk = await registry.verifyingKeyOf(modelId);
-  const g1 = (p: { x: bigint; y: bigint }) => [p.x.toString(), p.y.toString(), '1'];
-  const g2 = (p: { x: bigint[]; y: bigint[] }) => [
-    [p.x[1]!.toString(), p.x[0]!.toString()],
-    [p.y[1]!.toString(), p.y[0]!.toString()],
-    ['1', '0'],
-  ];
-  return {
-    protocol: 'groth16',
-    curve: 'bn128',
-    nPublic: 5,
-    vk_alpha_1: g1(vk.alpha1),
-    vk_beta_2: g2(vk.beta2),
-    vk_gamma_2: g2(vk.gamma2),
-    vk_delta_2: g2(vk.delta2),
-    IC: vk.ic.map(g1),
-  } as VerificationKey;
+  return fromSolidityVerifyingKey(await registry.verifyingKeyOf(modelId)) as unknown as VerificationKey;
 }
 
 /**

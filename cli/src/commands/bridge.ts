@@ -3,12 +3,12 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 
 import { BridgeClient, formatAmount, InvalidArgumentError, isAddress, parseAmount, resolveToken } from '@verity/bridge';
-import { type RollupConfig, DEVNET_ROLES, devnetPrivateKey } from '@verity/rollup';
 import { readDeployment, type Deployment } from '@verity/core';
 import { say } from '../output';
-import { readKeyFile } from '../readKeyFile';
+import type { CliConfig } from '../config';
+import { resolvePrivateKey, type SignerOptions as BaseSignerOptions } from '../signer';
 
-type SignerOptions = { account?: string; keyFile?: string; deployment?: string };
+type SignerOptions = BaseSignerOptions & { deployment?: string };
 
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 
@@ -23,28 +23,7 @@ function requireAddress(value: string | undefined): string | undefined {
   return value;
 }
 
-/**
- * The signer: --key-file (a hex key or an encrypted keystore), else BRIDGE_PRIVATE_KEY, else a devnet account by
- * name or anvil index. There is deliberately no --private-key: a key on the command line lands in shell history and
- * in every process listing.
- */
-async function resolvePrivateKey(options: SignerOptions, config: RollupConfig): Promise<string> {
-  if (options.keyFile !== undefined) return readKeyFile({ file: options.keyFile, password: config.bridge.keystorePassword });
-  if (config.bridge.privateKey) return config.bridge.privateKey;
-  if (options.account !== undefined) {
-    const named = DEVNET_ROLES[options.account as keyof typeof DEVNET_ROLES];
-    const index = named ?? (/^\d+$/.test(options.account) ? Number(options.account) : undefined);
-    if (index === undefined || index > 19)
-      throw new InvalidArgumentError(`unknown devnet account '${options.account}' (use alice, bob or an anvil index 0-19)`);
-    return devnetPrivateKey(index);
-  }
-  throw new InvalidArgumentError('no signer: pass --key-file <file>, --account alice (devnet), or set BRIDGE_PRIVATE_KEY');
-}
-
-async function openClient(
-  options: SignerOptions,
-  config: RollupConfig,
-): Promise<{ client: BridgeClient; deployment: Deployment }> {
+async function openClient(options: SignerOptions, config: CliConfig): Promise<{ client: BridgeClient; deployment: Deployment }> {
   const deployment = readDeployment(options.deployment ?? config.bridge.deploymentFile);
   return { client: new BridgeClient({ deployment, privateKey: await resolvePrivateKey(options, config) }), deployment };
 }
@@ -111,7 +90,7 @@ export async function runDeposit(
   return sent.l1TxHash;
 }
 
-export function registerBridgeCommands(program: Command, getConfig: () => RollupConfig): void {
+export function registerBridgeCommands(program: Command, getConfig: () => CliConfig): void {
   const bridge = program.command('bridge').description('move tokens between L1 and L2 through the OP standard bridge');
   const signerOptions = (cmd: Command): Command =>
     cmd

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 
 import { L2OutputOracle__factory } from '@verity/contracts';
 import {
-  type RollupConfig,
   devnetRoleKey,
   DEVNET_ROLES,
   clearDevnetState,
@@ -22,9 +21,10 @@ import {
 } from '@verity/rollup';
 import { readDeployment, createLogger } from '@verity/core';
 import { Wallet } from 'ethers';
+import type { CliConfig } from '../config';
 import { say, table } from '../output';
 
-const healthFile = (config: RollupConfig): string => join(config.devnet.dir, 'health.json');
+const healthFile = (config: CliConfig): string => join(config.devnet.dir, 'health.json');
 /** How often the running devnet rewrites its health file (and checks whether an operator cleared a relayer halt). */
 const HEALTH_INTERVAL_MS = 1000;
 
@@ -33,7 +33,7 @@ const HEALTH_INTERVAL_MS = 1000;
  * (an L1 reorg removed a deposit that L2 already minted) does not stop the devnet: the relayer alone stays down,
  * says so loudly and in the health file, and resumes once an operator runs `verity devnet clear-halt`.
  */
-export async function bootDevnet(config: RollupConfig): Promise<Devnet> {
+export async function bootDevnet(config: CliConfig, database?: { url: string; poolSize: number }): Promise<Devnet> {
   const previous = readDevnetState(config.devnet.stateFile);
   if (previous && isProcessAlive(previous.pid)) throw new DevnetAlreadyRunningError(previous.pid);
   mkdirSync(config.devnet.dir, { recursive: true });
@@ -46,7 +46,8 @@ export async function bootDevnet(config: RollupConfig): Promise<Devnet> {
     l2BlockTime: config.devnet.l2BlockTime,
     finalizationPeriodSeconds: config.devnet.finalizationPeriodSeconds,
     submissionInterval: config.devnet.submissionInterval,
-    databaseUrl: config.relayer.databaseUrl,
+    databaseUrl: database?.url ?? config.relayer.databaseUrl,
+    databasePoolSize: database?.poolSize,
     relayerConfirmations: config.relayer.confirmations,
     pollIntervalMs: config.pollIntervalMs,
     runServices: false,
@@ -114,7 +115,7 @@ export function printDevnetSummary(devnet: Devnet): void {
 }
 
 /** Resolves on SIGINT or SIGTERM, then stops the devnet and clears its state. */
-export async function runUntilSignal(config: RollupConfig, devnet: Devnet): Promise<void> {
+export async function runUntilSignal(config: CliConfig, devnet: Devnet): Promise<void> {
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -130,7 +131,7 @@ type HealthFile = { updatedAt: string; healthy: boolean } & Record<
 >;
 
 /** The running devnet's own report of its relayer, proposer and challenger (rewritten every second). */
-function serviceHealthRows(config: RollupConfig): [string, string][] {
+function serviceHealthRows(config: CliConfig): [string, string][] {
   const file = healthFile(config);
   if (!existsSync(file)) return [['services', 'no health report yet']];
   const health = JSON.parse(readFileSync(file, 'utf8')) as HealthFile;
@@ -142,7 +143,7 @@ function serviceHealthRows(config: RollupConfig): [string, string][] {
   return age > 10 ? [...rows, ['health report', `stale (${age.toFixed(0)} s old)`]] : rows;
 }
 
-export function registerDevnetCommands(program: Command, getConfig: () => RollupConfig): void {
+export function registerDevnetCommands(program: Command, getConfig: () => CliConfig): void {
   const devnet = program
     .command('devnet')
     .description('the local OP Stack: anvil L1 + L2, OP contracts, relayer, proposer, challenger');

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync 
 import { dirname, resolve } from 'node:path';
 
 import { SingleBar } from 'cli-progress';
+import { JsonRpcProvider } from 'ethers';
 import type { Command } from 'commander';
 
 import {
@@ -25,8 +26,12 @@ import {
   verifyPhase2,
   type CompiledModel,
 } from '@verity/circuits';
-import { BaseError, InvalidArgumentError } from '@verity/core';
+import { BaseError, InvalidArgumentError, readDeployment } from '@verity/core';
+import { publishModel, referenceOnnxFile } from '../actions/publishModel';
+import type { CliConfig } from '../config';
 import { say, table } from '../output';
+import { SequencerApi } from '../sequencerApi';
+import { resolvePrivateKey, type SignerOptions } from '../signer';
 
 type ModelOptions = { calibration?: string; inputMaxAbs?: string; inputBits?: string };
 
@@ -171,7 +176,7 @@ type ProofFile = {
   publicSignals?: string[];
 };
 
-export function registerModelCommands(program: Command): void {
+export function registerModelCommands(program: Command, getConfig: () => CliConfig): void {
   const model = program.command('model').description('compile ONNX models to circuits, set them up, prove and verify inferences');
   const modelOptions = (cmd: Command): Command =>
     cmd
@@ -306,6 +311,47 @@ export function registerModelCommands(program: Command): void {
       );
       if (!result.contributions.some((c) => !c.beacon))
         throw new InvalidArgumentError('setup INSECURE: no phase-2 contribution, anyone could forge proofs with this key');
+    });
+
+  modelOptions(
+    model
+      .command('register')
+      .description('publish a compiled, set-up model: verifying key to ModelRegistry on L1, artifacts to the sequencer')
+      .argument('<model>'),
+  )
+    .option('--account <name>', 'devnet account of the publisher (e.g. deployer)')
+    .option('--key-file <file>', 'the publisher key: a hex key or a JSON keystore (VERITY_KEYSTORE_PASSWORD)')
+    .option('--sequencer <url>', 'sequencer API (default: VERITY_SEQUENCER_URL or http://127.0.0.1:3000)')
+    .option('--deployment <file>', "deployment addresses JSON (default: the devnet's)")
+    .action(async (name: string, options: ModelOptions & SignerOptions & { sequencer?: string; deployment?: string }) => {
+      const config = getConfig();
+      const key = await resolvePrivateKey(options, config);
+      const compiled = await resolveModel(name, options, true);
+      if (!compiled.manifest.setup || !existsSync(compiled.paths.zkey)) throw new ModelNotSetUpError(name);
+      if (compiled.manifest.setup.insecure)
+        say('  note: this model’s powers of tau were generated on this machine (INSECURE): fine for the devnet only');
+      const deployment = readDeployment(options.deployment ?? config.bridge.deploymentFile);
+      const l1 = new JsonRpcProvider(deployment.l1.rpcUrl, deployment.l1.chainId, { staticNetwork: true, cacheTimeout: -1 });
+      try {
+        const result = await publishModel({
+          model: compiled,
+          onnxFile: name.endsWith('.onnx') ? name : referenceOnnxFile(name),
+          deployment,
+          l1,
+          api: new SequencerApi((options.sequencer ?? config.cli.sequencerUrl).replace(/\/$/, '')),
+          publisherKey: key,
+          onStep: (step) => say(`  ${step}…`),
+        });
+        say(
+          result.alreadyRegistered
+            ? `✔ ${compiled.manifest.name} was already registered on L1; artifacts published to the sequencer`
+            : `✔ ${compiled.manifest.name} registered on L1 (tx ${result.l1TxHash}, gas ${result.l1Gas}) and published to the sequencer`,
+        );
+        table([['model id', compiled.manifest.modelId]]);
+      } finally {
+        l1.destroy();
+        await finish();
+      }
     });
 
   modelOptions(model.command('prove').description('run the model on an input and prove it').argument('<model>'))

@@ -39,6 +39,8 @@ export type StartDevnetParameters = {
   finalizationPeriodSeconds: number;
   submissionInterval: number;
   databaseUrl: string;
+  /** Connections the relayer may open (1 for an embedded PGlite: one shared session). */
+  databasePoolSize?: number;
   /** L1 depth at which deposits are relayed: 'finalized' in production, a few blocks on the devnet (see RelayDepth). */
   relayerConfirmations: RelayDepth;
   /** The market's parameters (devnet defaults: 1% fee, 60 s refund delay, 100 VTY minimum stake, 1 h unbonding). */
@@ -197,7 +199,7 @@ async function deployAndRun(
   const deploymentFile = join(parameters.dir, 'addresses.json');
   writeDeployment(deploymentFile, deployment);
 
-  const relayerStore = new RelayerStore(parameters.databaseUrl);
+  const relayerStore = new RelayerStore({ connectionString: parameters.databaseUrl, max: parameters.databasePoolSize ?? 2 });
   try {
     await ensureDatabase(parameters.databaseUrl);
     await relayerStore.migrate();

@@ -30,6 +30,11 @@ export class LeaderService implements OnApplicationShutdown {
 
   /** Tries to become (or checks it still is) the leader; returns whether it is. */
   async tryLead(): Promise<boolean> {
+    if (!this.config.workers.leaderElection) {
+      if (!this.leader) this.metrics.isLeader.set(1);
+      this.leader = true;
+      return true;
+    }
     try {
       if (!this.client) {
         const client = new Client({ connectionString: this.config.database.url, connectionTimeoutMillis: 5_000 });

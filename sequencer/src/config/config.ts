@@ -21,6 +21,11 @@ const envSchema = z.object({
   SEQUENCER_ARTIFACTS_DIR: z.string().min(1).default('.verity/artifacts'),
   /** Run the batchers (open, settle, release, expire) in this process, under the leader lock. */
   SEQUENCER_WORKERS: z.enum(['on', 'off']).default('on'),
+  /**
+   * Elect one batching leader through a PostgreSQL advisory lock (replicas sharing a database). Off: this process
+   * always leads; only for a single sequencer, e.g. on the embedded PGlite, whose one session cannot hold a lock apart.
+   */
+  SEQUENCER_LEADER_ELECTION: z.enum(['on', 'off']).default('on'),
   SEQUENCER_OPEN_BATCH_SIZE: int(1, 64),
   SEQUENCER_OPEN_BATCH_AGE_MS: int(0, 250),
   SEQUENCER_SETTLE_BATCH_SIZE: int(1, 32),
@@ -48,6 +53,7 @@ export type SequencerConfig = Readonly<{
   artifactsDir: string;
   workers: Readonly<{
     enabled: boolean;
+    leaderElection: boolean;
     openBatchSize: number;
     openBatchAgeMs: number;
     settleBatchSize: number;
@@ -81,6 +87,7 @@ export function loadSequencerConfig(env: NodeJS.ProcessEnv = process.env): Seque
     artifactsDir: e.SEQUENCER_ARTIFACTS_DIR,
     workers: Object.freeze({
       enabled: e.SEQUENCER_WORKERS === 'on',
+      leaderElection: e.SEQUENCER_LEADER_ELECTION === 'on',
       openBatchSize: e.SEQUENCER_OPEN_BATCH_SIZE,
       openBatchAgeMs: e.SEQUENCER_OPEN_BATCH_AGE_MS,
       settleBatchSize: e.SEQUENCER_SETTLE_BATCH_SIZE,

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { NonceManager, Wallet, type JsonRpcProvider } from 'ethers';
+
+import type { CompiledModel } from '@verity/circuits';
+import { registerModelOnL1 } from '@verity/contracts';
+import { InvalidArgumentError, type Deployment } from '@verity/core';
+import { artifactMessage } from '@verity/sequencer';
+import type { SequencerApi } from '../sequencerApi';
+
+export type PublishModelParameters = {
+  model: CompiledModel;
+  /** The ONNX file the model was compiled from (provers run it for the float reference). */
+  onnxFile: string;
+  deployment: Deployment;
+  l1: JsonRpcProvider;
+  api: SequencerApi;
+  publisherKey: string;
+  onStep?: (step: string) => void;
+};
+
+export type PublishModelReturnType = { l1TxHash?: string; l1Gas?: bigint; alreadyRegistered: boolean };
+
+/**
+ * `verity model register`: the verifying key and metadata go to ModelRegistry on L1 (what settlement checks proofs
+ * against), then the proving artifacts to the sequencer, each signed by the publisher (the sequencer checks the
+ * signer is the L1 publisher and that the key equals the registered one).
+ */
+export async function publishModel(parameters: PublishModelParameters): Promise<PublishModelReturnType> {
+  const { model, deployment, api } = parameters;
+  if (!deployment.verity) throw new InvalidArgumentError('the deployment has no ModelRegistry (start one with `npm start`)');
+  if (!model.manifest.setup)
+    throw new InvalidArgumentError(
+      `model ${model.manifest.name} has no setup yet: run \`verity model setup ${model.manifest.name}\``,
+    );
+  const publisher = new Wallet(parameters.publisherKey, parameters.l1);
+  parameters.onStep?.('verifying key → ModelRegistry (L1)');
+  const registered = await registerModelOnL1({
+    registry: deployment.verity.l1.ModelRegistry,
+    publisher: new NonceManager(publisher),
+    manifest: model.manifest,
+    vkey: JSON.parse(readFileSync(model.paths.vkey, 'utf8')),
+  });
+  const files: Record<string, string> = {
+    manifest: model.paths.manifest,
+    program: model.paths.program,
+    wasm: model.paths.wasm,
+    zkey: model.paths.zkey,
+    vkey: model.paths.vkey,
+    onnx: parameters.onnxFile,
+  };
+  for (const [name, file] of Object.entries(files)) {
+    parameters.onStep?.(`${name} → sequencer`);
+    const bytes = readFileSync(file);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    await api.uploadArtifact(
+      model.manifest.modelId,
+      name,
+      bytes,
+      await publisher.signMessage(artifactMessage(model.manifest.modelId, name, sha256)),
+    );
+  }
+  return {
+    l1TxHash: registered.txHash || undefined,
+    l1Gas: registered.gasUsed || undefined,
+    alreadyRegistered: registered.alreadyRegistered,
+  };
+}
+
+/** The ONNX file of a reference model. */
+export const referenceOnnxFile = (name: string): string =>
+  join(__dirname, '..', '..', '..', 'circuits', 'models', name, 'model.onnx');
