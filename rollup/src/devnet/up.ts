@@ -157,7 +157,7 @@ async function deployAndRun(
     refundDelaySeconds: parameters.market?.refundDelaySeconds ?? 60,
     minProverStake: parameters.market?.minProverStake ?? parseUnits('100', 18),
     unbondingDelaySeconds: parameters.market?.unbondingDelaySeconds ?? 3600,
-    releaseGasLimit: 150_000,
+    releaseGasLimit: 100_000,
   });
 
   const deployment: Deployment = {

@@ -1,7 +1,7 @@
 import { Transaction, type JsonRpcProvider, type TransactionReceipt, type TransactionRequest, type Wallet } from 'ethers';
 import type { DataSource } from 'typeorm';
 
-import { createLogger } from '@verity/core';
+import { ChainUnavailableError, createLogger } from '@verity/core';
 import { toChainError } from '@verity/contracts';
 import { ChainTxEntity } from './chain-tx.entity';
 
@@ -105,16 +105,31 @@ export class TxSender {
     );
   }
 
-  /** Waits until the transaction has `confirmations` blocks on top, records the outcome, returns the receipt. */
+  /**
+   * Waits until the transaction has `confirmations` blocks (itself included), records the outcome, returns the
+   * receipt. Polls the receipt and the head itself rather than ethers' block subscription: on a chain that mines
+   * only when a transaction arrives, a subscription that starts one block late never sees another block.
+   */
   async waitConfirmed(id: string, timeoutMs = 120_000): Promise<TransactionReceipt> {
     const repo = this.parameters.dataSource.getRepository(ChainTxEntity);
     const row = await repo.findOneByOrFail({ id });
-    const receipt = await this.parameters.provider.waitForTransaction(
-      row.txHash,
-      Math.max(1, this.parameters.confirmations),
-      timeoutMs,
-    );
-    if (!receipt) throw new Error(`transaction ${row.txHash} not mined within ${timeoutMs} ms`);
+    const { provider } = this.parameters;
+    const needed = Math.max(1, this.parameters.confirmations);
+    const deadline = Date.now() + timeoutMs;
+    let receipt: TransactionReceipt | null = null;
+    let rebroadcast = Date.now() + 10_000;
+    for (;;) {
+      receipt = await provider.getTransactionReceipt(row.txHash);
+      if (receipt && (await provider.getBlockNumber()) - receipt.blockNumber + 1 >= needed) break;
+      if (Date.now() > deadline)
+        throw new ChainUnavailableError({ details: `transaction ${row.txHash} not confirmed within ${timeoutMs} ms` });
+      // A node that restarted (or dropped the transaction) gets the same bytes again now and then.
+      if (!receipt && Date.now() > rebroadcast) {
+        await this.broadcast(row).catch(() => undefined);
+        rebroadcast = Date.now() + 10_000;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await repo.update(
       { id },
       {
