@@ -88,8 +88,9 @@ template ArgMax(n, bits) {
 
 // Hiding Poseidon commitment to n signed `bits`-bit values under a blinding `salt` (a private field element with
 // >= 128 bits of entropy): range-check, pack 252 \ bits per field element, then
-// h = n; for each chunk of 14 elements: h = Poseidon16(h, domain, chunk); out = Poseidon3(domain, salt, h).
-// Without the salt anyone could test a guessed input against the public commitment. Same as
+// h = n; for each chunk of up to 14 elements: h = Poseidon(2 + k)(h, domain, chunk of k); out = Poseidon3(domain, salt, h).
+// The last chunk's hash is only as wide as the chunk: a short vector costs a Poseidon3, not a Poseidon16. Without
+// the salt anyone could test a guessed input against the public commitment. Same as
 // circuits/src/commit/commitVector.ts.
 template Commit(n, bits, domain) {
     signal input in[n];
@@ -115,19 +116,16 @@ template Commit(n, bits, domain) {
     }
     component h[chunks];
     for (var c = 0; c < chunks; c++) {
-        h[c] = Poseidon(16);
+        var k = m - c * 14 < 14 ? m - c * 14 : 14;
+        h[c] = Poseidon(2 + k);
         if (c == 0) {
             h[c].inputs[0] <== n;
         } else {
             h[c].inputs[0] <== h[c - 1].out;
         }
         h[c].inputs[1] <== domain;
-        for (var u = 0; u < 14; u++) {
-            if (c * 14 + u < m) {
-                h[c].inputs[2 + u] <== packed[c * 14 + u];
-            } else {
-                h[c].inputs[2 + u] <== 0;
-            }
+        for (var u = 0; u < k; u++) {
+            h[c].inputs[2 + u] <== packed[c * 14 + u];
         }
     }
     component blind = Poseidon(3);

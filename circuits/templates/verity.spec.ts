@@ -25,6 +25,7 @@ template Harness() {
     signal input am[6];
     signal input c[30];
     signal input cs;
+    signal input d[400];
     signal input rl;
     signal output rq[2];
     signal output rrq[2];
@@ -33,6 +34,7 @@ template Harness() {
     signal output ai;
     signal output co;
     signal output rlo;
+    signal output dco;
     component a[2];
     component b[2];
     for (var i = 0; i < 2; i++) {
@@ -55,6 +57,11 @@ template Harness() {
     component cm = Commit(30, ${BITS}, ${COMMIT_DOMAIN.output});
     for (var i = 0; i < 30; i++) { cm.in[i] <== c[i]; }
     cm.salt <== cs;
+    // 400 values of 10 bits pack into 16 field elements: one full Poseidon16 chunk, then a short Poseidon4 one.
+    component dm = Commit(400, ${BITS}, ${COMMIT_DOMAIN.input});
+    for (var i = 0; i < 400; i++) { dm.in[i] <== d[i]; }
+    dm.salt <== cs;
+    dco <== dm.out;
     co <== cm.out;
     component relu = Relu(${BITS});
     relu.in <== rl;
@@ -90,6 +97,7 @@ describe('verity.circom templates (witness level)', () => {
       m: Array.from({ length: 5 }, () => int(-half, half - 1)),
       am: Array.from({ length: 6 }, () => int(-4, 4)), // small range: ties are common
       c: Array.from({ length: 30 }, () => int(-half, half - 1)),
+      d: Array.from({ length: 400 }, () => int(-half, half - 1)),
       cs: BigInt('0x' + Array.from({ length: 31 }, () => int(0, 255).toString(16).padStart(2, '0')).join('')).toString(),
       rl: int(-half, half - 1),
     };
@@ -99,7 +107,7 @@ describe('verity.circom templates (witness level)', () => {
     for (let trial = 0; trial < 40; trial++) {
       const input = validInput();
       const w = await calculateWitness(wasm, input);
-      // Outputs come first in the witness, after the constant 1: rq[2], rrq[2], zq, mo, ai, co, rlo.
+      // Outputs come first in the witness, after the constant 1: rq[2], rrq[2], zq, mo, ai, co, rlo, dco.
       const out = w.slice(1, 10).map(signed);
       const expected = [
         ...input.r.map((v) => roundShift(v, 6)),
@@ -110,6 +118,7 @@ describe('verity.circom templates (witness level)', () => {
       ];
       expect(out.slice(0, 7)).toEqual(expected);
       expect(w[8]).toBe(commitVector(input.c, BITS, COMMIT_DOMAIN.output, BigInt(input.cs)));
+      expect(w[10]).toBe(commitVector(input.d, BITS, COMMIT_DOMAIN.input, BigInt(input.cs)));
       expect(out[8]).toBe(Math.max(0, input.rl));
     }
   });

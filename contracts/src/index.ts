@@ -17,6 +17,7 @@ export { decodeRevert } from './chain/decodeRevert';
 export {
   hashJobRequest,
   JOB_REQUEST_TYPES,
+  jobIdFromDigest,
   jobIdOf,
   marketDomain,
   recoverJobRequestSigner,

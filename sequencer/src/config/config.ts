@@ -14,7 +14,7 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/verity'),
   /** 1 for the embedded PGlite (one shared session); more for a real PostgreSQL. */
-  SEQUENCER_DATABASE_POOL_SIZE: int(1, 10),
+  SEQUENCER_DATABASE_POOL_SIZE: int(1, 20),
   SEQUENCER_DEPLOYMENT_FILE: z.string().min(1).default('.devnet/addresses.json'),
   /** The operator key that opens jobs on L2, settles on L1 and releases on L2 (secret: no default). */
   SEQUENCER_PRIVATE_KEY: privateKey.optional(),

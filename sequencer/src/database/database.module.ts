@@ -11,9 +11,10 @@ import { ModelEntity } from '../models/model.entity';
 import { ProverSessionEntity } from '../provers/prover-session.entity';
 import { ProverEntity } from '../provers/prover.entity';
 import { Init1764115200000 } from './migrations/1764115200000-Init';
+import { PendingIndex1764201600000 } from './migrations/1764201600000-PendingIndex';
 
 export const ENTITIES = [JobEntity, JobEventEntity, ProverEntity, ProverSessionEntity, BatchEntity, ChainTxEntity, ModelEntity];
-export const MIGRATIONS = [Init1764115200000];
+export const MIGRATIONS = [Init1764115200000, PendingIndex1764201600000];
 
 /**
  * The TypeORM DataSource for the sequencer's PostgreSQL (a real server, or the embedded PGlite that `npm start`

@@ -7,7 +7,7 @@ import { DataSource, QueryFailedError } from 'typeorm';
 import { COMMIT_DOMAIN, commitVector, quantizeInput } from '@verity/circuits';
 import {
   hashJobRequest,
-  jobIdOf,
+  jobIdFromDigest,
   marketDomain,
   recoverJobRequestSigner,
   SNARK_SCALAR_FIELD,
@@ -101,42 +101,64 @@ export class JobsService {
         'inputCommitment does not open to this input and inputSalt (check the model’s input scale and the salt)',
       );
 
-    const { deployment, market } = this.chain.get();
+    const { deployment } = this.chain.get();
     const domain = marketDomain(deployment.l2.chainId, deployment.verity.l2.InferenceMarket);
     const requester = getAddress(r.requester);
-    await this.checkSignature(domain, request, dto.signature, requester);
-    const jobId = jobIdOf(domain, request, requester).toString();
+    const digest = hashJobRequest(domain, request);
+    await this.checkSignature(domain, request, dto.signature, requester, digest);
+    const jobId = jobIdFromDigest(digest, requester).toString();
 
     const feeBps = await this.currentFeeBps();
     const fee = (request.reward * feeBps) / 10_000n;
     if (fee > request.maxFee)
       throw new ValidationError(`the protocol fee is ${fee} wei (${feeBps} bps), above maxFee ${request.maxFee}`);
-    if (await market.nonceUsed(requester, request.nonce)) throw new NonceUsedError(requester, r.nonce);
-    await this.checkBalance(requester, request.reward + fee);
+    // A nonce is checked against this database (unique per requester); one used or cancelled on chain meanwhile is
+    // caught when the market opens the job (the job is then `rejected`: nonce used). No RPC per request.
+    const needed = request.reward + fee;
+    const balance = await this.prepaidBalance(requester, false);
 
     const accessToken = randomBytes(32).toString('hex');
     const correlationId = randomUUID();
-    try {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.insert(JobEntity, {
+    // One statement, one round trip, atomic: the balance guard (the prepaid balance must cover this job and every job
+    // of the requester accepted but not yet opened), the job, and its first event.
+    const insert = (prepaid: bigint) =>
+      this.dataSource.query<{ job_id: string }[]>(
+        `WITH guard AS (
+           SELECT $16::numeric - coalesce((SELECT sum(reward + fee) FROM jobs WHERE requester = $2 AND status = 'accepted'), 0)
+                  >= $17::numeric AS ok
+         ), job AS (
+           INSERT INTO jobs (job_id, requester, model_id, input_commitment, reward, max_fee, fee, deadline, nonce, signature,
+                             input, input_salt, access_token_hash, correlation_id, status)
+           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'accepted' FROM guard WHERE ok
+           RETURNING job_id
+         )
+         INSERT INTO job_events (job_id, status, details) SELECT job_id, 'accepted', $15 FROM job RETURNING job_id`,
+        [
           jobId,
           requester,
-          modelId: r.modelId,
-          inputCommitment: r.inputCommitment,
-          reward: r.reward,
-          maxFee: r.maxFee,
-          fee: fee.toString(),
-          deadline: String(r.deadline),
-          nonce: r.nonce,
-          signature: dto.signature,
-          input: dto.input,
-          inputSalt: dto.inputSalt,
-          accessTokenHash: sha256Hex(accessToken),
+          r.modelId,
+          r.inputCommitment,
+          r.reward,
+          r.maxFee,
+          fee.toString(),
+          String(r.deadline),
+          r.nonce,
+          dto.signature,
+          JSON.stringify(dto.input),
+          dto.inputSalt,
+          sha256Hex(accessToken),
           correlationId,
-          status: 'accepted',
-        });
-        await manager.insert(JobEventEntity, { jobId, status: 'accepted', details: { correlationId } });
-      });
+          JSON.stringify({ correlationId }),
+          prepaid.toString(),
+          needed.toString(),
+        ],
+      );
+    try {
+      let rows = await insert(balance);
+      // A balance that looks short may be stale (a deposit just landed): read the chain once more.
+      if (rows.length === 0) rows = await insert(await this.prepaidBalance(requester, true));
+      if (rows.length === 0)
+        throw new InsufficientBalanceError(needed.toString(), (await this.prepaidBalance(requester, false)).toString());
     } catch (err) {
       if (err instanceof QueryFailedError && /duplicate key/.test(err.message)) {
         if (/jobs_pkey/.test(err.message)) throw new JobExistsError(jobId);
@@ -155,17 +177,18 @@ export class JobsService {
     request: JobRequest,
     signature: string,
     requester: string,
+    digest: string,
   ) {
     let signer: string | undefined;
     try {
-      signer = recoverJobRequestSigner(domain, request, signature);
+      signer = recoverJobRequestSigner(domain, request, signature, digest);
     } catch {
       // Not a 65-byte ECDSA signature: only a contract wallet (ERC-1271) can vouch for it.
     }
     if (signer === requester) return;
     const { l2 } = this.chain.get();
     if ((await l2.getCode(requester)) !== '0x') {
-      const data = ERC1271.encodeFunctionData('isValidSignature', [hashJobRequest(domain, request), signature]);
+      const data = ERC1271.encodeFunctionData('isValidSignature', [digest, signature]);
       const answer = await l2.call({ to: requester, data }).catch(() => '0x');
       if (answer.slice(0, 10).toLowerCase() === ERC1271_MAGIC) return;
     }
@@ -182,28 +205,13 @@ export class JobsService {
     return this.feeBps.value;
   }
 
-  /**
-   * The prepaid balance must cover this job plus every job of the same requester already accepted but not yet
-   * opened (their escrow has not left the balance yet). A cached balance that looks short is re-read once.
-   */
-  private async checkBalance(requester: string, needed: bigint): Promise<void> {
-    const pendingRow = await this.dataSource
-      .getRepository(JobEntity)
-      .createQueryBuilder('j')
-      .select('coalesce(sum(j.reward + j.fee), 0)', 'pending')
-      .where('j.requester = :requester AND j.status = :status', { requester, status: 'accepted' })
-      .getRawOne<{ pending: string }>();
-    const pending = BigInt(pendingRow?.pending ?? '0');
-    const read = async (fresh: boolean) => {
-      const hit = this.balances.get(requester);
-      if (!fresh && hit && Date.now() - hit.at < CHAIN_CACHE_MS) return hit.value;
-      const value = await this.chain.get().market.balances(requester);
-      this.balances.set(requester, { value, at: Date.now() });
-      return value;
-    };
-    let balance = await read(false);
-    if (balance - pending < needed) balance = await read(true);
-    if (balance - pending < needed) throw new InsufficientBalanceError(needed.toString(), (balance - pending).toString());
+  /** The requester's prepaid market balance, cached a couple of seconds (the market re-checks when it opens). */
+  private async prepaidBalance(requester: string, fresh: boolean): Promise<bigint> {
+    const hit = this.balances.get(requester);
+    if (!fresh && hit && Date.now() - hit.at < CHAIN_CACHE_MS) return hit.value;
+    const value = await this.chain.get().market.balances(requester);
+    this.balances.set(requester, { value, at: Date.now() });
+    return value;
   }
 
   /** The job as anyone may see it; its output opening only for the holder of the access token. */
