@@ -181,7 +181,11 @@ contract InferenceMarketTest is MarketFixture {
     function test_opensASignedRequestIntoEscrow() public {
         InferenceMarket.OpenRequest memory r = request(alice, 10 ether, 1);
         uint256 jobId = market.jobIdOf(r);
-        assertEq(jobId, uint256(market.hashJobRequest(r)) % SNARK_SCALAR_FIELD, "job id = digest mod r");
+        assertEq(
+            jobId,
+            uint256(keccak256(abi.encode(market.hashJobRequest(r), r.requester))) % SNARK_SCALAR_FIELD,
+            "job id = keccak256(digest, requester) mod r"
+        );
         uint256 fee = (10 ether * FEE_BPS) / 10_000;
         vm.expectEmit(true, true, true, true, address(market));
         emit InferenceMarket.JobOpened(jobId, alice, r.modelId, r.inputCommitment, 10 ether, fee, r.deadline);
@@ -236,7 +240,8 @@ contract InferenceMarketTest is MarketFixture {
         // Mallory sees Alice's request and front-runs it with identical terms signed by herself: same EIP-712 digest,
         // but the job id includes the requester, so Alice's job still opens under its own id.
         InferenceMarket.OpenRequest memory theirs = request(alice, 1 ether, 1);
-        InferenceMarket.OpenRequest memory copy = theirs;
+        // A separate struct (assigning a memory struct copies the reference, not the fields).
+        InferenceMarket.OpenRequest memory copy = request(alice, 1 ether, 1);
         copy.requester = bob;
         assertEq(market.hashJobRequest(copy), market.hashJobRequest(theirs), "identical signed terms");
         assertTrue(market.jobIdOf(copy) != market.jobIdOf(theirs), "different job ids");

@@ -74,7 +74,7 @@ describe('verity CLI', () => {
     );
     expectOneLineError(
       await verity(['bridge', 'balance', ...keyArgs, keystore]),
-      /^error: key file .*alice.json is an encrypted keystore: set BRIDGE_KEYSTORE_PASSWORD/,
+      /^error: key file .*alice.json is an encrypted keystore: set VERITY_KEYSTORE_PASSWORD/,
     );
     chmodSync(hexFile, 0o644);
     expectOneLineError(

