@@ -23,6 +23,7 @@ export { evaluateQuantized, quantizeInput } from './quantize/evaluateQuantized';
 export { INPUT_BITS_RANGE } from './quantize/quantize';
 export { commitVector, COMMIT_DOMAIN, randomSalt } from './commit/commitVector';
 export { checkVerificationKey, loadVerificationKey, G2_GENERATOR } from './setup/checkVerificationKey';
+export { P as BN254_P } from './setup/bn254';
 export {
   applyBeacon,
   contributePhase2,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { VerificationKey } from 'snarkjs';
 
 import { InvalidInputError, WeakVerificationKeyError } from '../errors';
+import { fq2, isInG2Subgroup, isOnG1, isOnTwist, negG2, P, type G1Affine, type G2Affine } from './bn254';
 
 /** BN254's G2 generator, affine, in snarkjs's JSON layout ([[x.c0, x.c1], [y.c0, y.c1], [1, 0]]). */
 export const G2_GENERATOR = [
@@ -16,42 +17,86 @@ export const G2_GENERATOR = [
   ],
 ] as const;
 
-type G2Json = string[][];
-
-/** Affine G2 point as "x.c0,x.c1,y.c0,y.c1"; refuses projective forms so equal points always compare equal. */
-function affineG2(point: unknown, what: string): string {
-  const p = point as G2Json;
-  const ok =
-    Array.isArray(p) &&
-    p.length === 3 &&
-    p.every((c) => Array.isArray(c) && c.length === 2 && c.every((v) => typeof v === 'string' && /^[0-9]+$/.test(v)));
-  if (!ok) throw new WeakVerificationKeyError(`${what} is not a G2 point in snarkjs's JSON layout`);
-  if (p[2]![0] !== '1' || p[2]![1] !== '0') throw new WeakVerificationKeyError(`${what} is not in affine form (z ≠ 1)`);
-  return [p[0]![0], p[0]![1], p[1]![0], p[1]![1]].map((v) => BigInt(v!).toString()).join(',');
+/** A base-field element as snarkjs writes it: a canonical decimal (no sign, no leading zeros) below p. */
+function fieldElement(v: unknown, what: string): bigint {
+  if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,77})$/.test(v))
+    throw new WeakVerificationKeyError(`${what} has a coordinate that is not a canonical decimal`);
+  const n = BigInt(v);
+  // A coordinate ≥ p names the same point as n − p to most code but not to all of it (and not to a byte-for-byte
+  // comparison), so it is refused rather than reduced.
+  if (n >= P) throw new WeakVerificationKeyError(`${what} has a coordinate ≥ the base field modulus`);
+  return n;
 }
 
-const GENERATOR = G2_GENERATOR.flat().join(',');
+function affineG1(point: unknown, what: string): G1Affine {
+  const p = point as unknown[];
+  if (!Array.isArray(p) || p.length !== 3)
+    throw new WeakVerificationKeyError(`${what} is not a G1 point in snarkjs's JSON layout`);
+  if (p[2] !== '1') throw new WeakVerificationKeyError(`${what} is not in affine form (z ≠ 1)`);
+  const g = { x: fieldElement(p[0], what), y: fieldElement(p[1], what) };
+  if (!isOnG1(g)) throw new WeakVerificationKeyError(`${what} is not on the BN254 curve`);
+  return g;
+}
+
+/** An affine G2 point of the order-r subgroup; refuses projective forms so equal points always compare equal. */
+function affineG2(point: unknown, what: string): NonNullable<G2Affine> {
+  const p = point as unknown[][];
+  const ok = Array.isArray(p) && p.length === 3 && p.every((c) => Array.isArray(c) && c.length === 2);
+  if (!ok) throw new WeakVerificationKeyError(`${what} is not a G2 point in snarkjs's JSON layout`);
+  if (p[2]![0] !== '1' || p[2]![1] !== '0') throw new WeakVerificationKeyError(`${what} is not in affine form (z ≠ 1)`);
+  const g = {
+    x: [fieldElement(p[0]![0], what), fieldElement(p[0]![1], what)] as const,
+    y: [fieldElement(p[1]![0], what), fieldElement(p[1]![1], what)] as const,
+  };
+  if (!isOnTwist(g)) throw new WeakVerificationKeyError(`${what} is not on the BN254 twist`);
+  if (!isInG2Subgroup(g)) throw new WeakVerificationKeyError(`${what} is not in the order-r subgroup of G2`);
+  return g;
+}
+
+const sameG2 = (a: G2Affine, b: G2Affine): boolean => a === b || (!!a && !!b && fq2.eq(a.x, b.x) && fq2.eq(a.y, b.y));
+
+const GENERATOR: NonNullable<G2Affine> = {
+  x: [BigInt(G2_GENERATOR[0][0]), BigInt(G2_GENERATOR[0][1])],
+  y: [BigInt(G2_GENERATOR[1][0]), BigInt(G2_GENERATOR[1][1])],
+};
 
 /**
  * Refuses a Groth16 verifying key that accepts forged proofs. When δ₂ = γ₂ (what snarkjs's `newZKey` writes before
  * any phase-2 contribution: both are the generator), A = α₁, B = β₂, C = −Σ sᵢ·ICᵢ satisfies the pairing check for
- * any public signals. So δ₂ must differ from γ₂ and from the generator, and neither may be the point at infinity.
- * γ₂ itself is the generator in every snarkjs key (snarkjs fixes γ = 1 and randomizes only δ in phase 2); that is
- * sound because every private term of the proof is divided by δ, which nobody knows after an honest contribution.
+ * any public signals; δ₂ = −γ₂ is the same forgery with C negated. So δ₂ must differ from ±γ₂ and from ±G (the
+ * generator, whose discrete log everybody knows). γ₂ itself is the generator in every snarkjs key (snarkjs fixes
+ * γ = 1 and randomizes only δ in phase 2); that is sound because every private term of the proof is divided by δ,
+ * which nobody knows after an honest contribution. Every point must be canonical, affine, on its curve and (for
+ * G2, whose cofactor is not 1) in the order-r subgroup.
  */
 export function checkVerificationKey(vkey: VerificationKey): VerificationKey {
+  // The subgroup checks cost ~0.2 s; a service verifies every result against the same few keys, so keys that
+  // passed are remembered by content (not by object: a caller could mutate the object after the check).
+  const fingerprint = JSON.stringify(vkey);
+  if (checked.has(fingerprint)) return vkey;
+  checkKeyPoints(vkey);
+  if (checked.size >= 256) checked.clear();
+  checked.add(fingerprint);
+  return vkey;
+}
+
+const checked = new Set<string>();
+
+function checkKeyPoints(vkey: VerificationKey): void {
   if (!vkey || vkey.protocol !== 'groth16' || vkey.curve !== 'bn128')
     throw new WeakVerificationKeyError('not a Groth16 key on bn128');
-  const delta = affineG2(vkey.vk_delta_2, 'δ₂');
-  const gamma = affineG2(vkey.vk_gamma_2, 'γ₂');
+  affineG1(vkey.vk_alpha_1, 'α₁');
   affineG2(vkey.vk_beta_2, 'β₂');
-  if (delta === '0,0,0,0' || gamma === '0,0,0,0') throw new WeakVerificationKeyError('δ₂ or γ₂ is the point at infinity');
-  if (delta === gamma)
+  const gamma = affineG2(vkey.vk_gamma_2, 'γ₂');
+  const delta = affineG2(vkey.vk_delta_2, 'δ₂');
+  if (sameG2(delta, gamma))
     throw new WeakVerificationKeyError('δ₂ = γ₂: the setup had no phase-2 contribution, anyone can forge proofs');
-  if (delta === GENERATOR) throw new WeakVerificationKeyError('δ₂ is the G2 generator: the setup had no phase-2 contribution');
-  if (!Array.isArray(vkey.IC) || vkey.IC.length !== vkey.nPublic + 1)
+  if (sameG2(delta, negG2(gamma))) throw new WeakVerificationKeyError('δ₂ = −γ₂: anyone can forge proofs');
+  if (sameG2(delta, GENERATOR) || sameG2(delta, negG2(GENERATOR)))
+    throw new WeakVerificationKeyError('δ₂ is ±the G2 generator: the setup had no phase-2 contribution');
+  if (!Number.isSafeInteger(vkey.nPublic) || vkey.nPublic < 0 || !Array.isArray(vkey.IC) || vkey.IC.length !== vkey.nPublic + 1)
     throw new WeakVerificationKeyError(`IC has ${vkey.IC?.length} points for ${vkey.nPublic} public signals`);
-  return vkey;
+  vkey.IC.forEach((point, i) => affineG1(point, `IC[${i}]`));
 }
 
 /** Reads a verification key file and checks it (see checkVerificationKey). */
