@@ -7,8 +7,11 @@ import { InvalidArgumentError } from '@verity/core';
 export type JobRecord = {
   jobId: string;
   sequencerUrl: string;
+  /** The model id the requester signed. */
   modelId: string;
   modelName: string;
+  /** The input commitment the requester signed (absent in records written before it was kept). */
+  inputCommitment?: string;
   input: number[];
   inputSalt: string;
   accessToken: string;

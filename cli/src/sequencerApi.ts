@@ -25,6 +25,8 @@ export type ModelListing = {
   modelId: string;
   name: string;
   active: boolean;
+  /** When a deactivation scheduled on L1 takes effect; while set, the model takes no new jobs. */
+  deactivatesAt?: string | null;
   input: { shape: number[]; scale: number; bits: number; maxAbs: number };
   output: { shape: number[]; scale: number; bits: number; head: string };
   artifacts: Record<string, { sha256: string; bytes: number }>;
@@ -94,10 +96,11 @@ export class SequencerApi {
     return this.call('GET', `/v1/jobs/${jobId}`, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} });
   }
 
-  uploadArtifact(modelId: string, name: string, bytes: Uint8Array, signature: string): Promise<unknown> {
+  /** `signature`: the publisher's over artifactMessage({chainId, registry, modelId, name, sha256, bytes}). */
+  uploadArtifact(modelId: string, name: string, bytes: Uint8Array, sha256: string, signature: string): Promise<unknown> {
     return this.call('PUT', `/v1/models/${modelId}/artifacts/${name}`, {
       raw: bytes,
-      headers: { 'x-verity-signature': signature },
+      headers: { 'x-verity-signature': signature, 'x-content-sha256': sha256 },
     });
   }
 

@@ -26,6 +26,7 @@ contract InferenceSettlementTest is Fixtures {
     uint32 internal constant RELEASE_GAS = 200_000;
     address internal constant ADMIN = address(0xAD);
     address internal constant PUBLISHER = address(0xB0B);
+    uint64 internal constant DEACTIVATION_DELAY = 1 days;
 
     ModelRegistry internal registry;
     MockL1Messenger internal messenger;
@@ -39,7 +40,7 @@ contract InferenceSettlementTest is Fixtures {
 
     function setUp() public {
         if (!loadFixtures()) return;
-        registry = new ModelRegistry(ADMIN);
+        registry = new ModelRegistry(ADMIN, DEACTIVATION_DELAY);
         messenger = new MockL1Messenger();
         settlement =
             new InferenceSettlement(registry, ICrossDomainMessenger(address(messenger)), L2_MARKET, RELEASE_GAS);
@@ -345,19 +346,31 @@ contract InferenceSettlementTest is Fixtures {
         settlement.settleBatch(jobs, proofs);
     }
 
-    function test_deactivatedModelIsRefused() public {
+    /// @dev The griefing the delay prevents: the publisher deactivates right after provers proved its jobs. Those
+    ///      jobs still settle; only once the delay has passed is the model refused.
+    function test_provenJobsStillSettleRightAfterDeactivationIsScheduledAndAreRefusedAfterTheDelay() public {
+        (Job[] memory early, Proof[] memory earlyProofs) = batch(countA - 2, 4); // two A jobs, then two B jobs
+        (Job[] memory late, Proof[] memory lateProofs) = batch(countA, 2); // two B jobs
         vm.prank(PUBLISHER);
-        registry.deactivateModel(idB);
-        (Job[] memory jobs, Proof[] memory proofs) = batch(countA - 2, 4); // two A jobs, then two B jobs
+        uint64 at = registry.deactivateModel(idB);
+        assertEq(at, block.timestamp + DEACTIVATION_DELAY, "effective after the delay");
+
+        assertEq(settlement.settleBatch(early, earlyProofs), 1, "settles right after the request");
+        vm.warp(at - 1);
+        assertEq(settlement.settleBatch(late, lateProofs), 2, "settles until the last second");
+
+        vm.warp(at);
+        (late, lateProofs) = batch(countA - 2, 4);
         vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.ModelNotActive.selector, 2, idB));
-        settlement.settleBatch(jobs, proofs);
+        settlement.settleBatch(late, lateProofs);
         // Model A still settles.
-        (jobs, proofs) = batch(0, 2);
-        settlement.settleBatch(jobs, proofs);
+        (late, lateProofs) = batch(0, 2);
+        settlement.settleBatch(late, lateProofs);
+        assertEq(messenger.sentCount(), 3, "three batches sent");
     }
 
     function test_unregisteredModelIsRefused() public {
-        ModelRegistry onlyA = new ModelRegistry(ADMIN);
+        ModelRegistry onlyA = new ModelRegistry(ADMIN, DEACTIVATION_DELAY);
         onlyA.registerModel(idA, verifyingKey(0), modelInfo(0));
         InferenceSettlement s = new InferenceSettlement(onlyA, ICrossDomainMessenger(address(messenger)), L2_MARKET, 1);
         (Job[] memory jobs, Proof[] memory proofs) = batch(countA - 1, 2);

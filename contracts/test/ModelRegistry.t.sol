@@ -24,6 +24,7 @@ contract ModelRegistryTest is TestBase {
     address internal constant ADMIN = address(0xAD);
     address internal constant PUBLISHER = address(0xB0B);
     uint256 internal constant ID = 4242;
+    uint64 internal constant DELAY = 1 days;
 
     // 2·G2 and 5·G2, precompile order (imaginary part first).
     uint256 internal constant G2_2_X_IM = 14583779054894525174450323658765874724019480979794335525732096752006891875705;
@@ -48,10 +49,10 @@ contract ModelRegistryTest is TestBase {
         bytes32 circuitSha256,
         string name
     );
-    event ModelDeactivated(uint256 indexed modelId, address indexed by);
+    event ModelDeactivationScheduled(uint256 indexed modelId, address indexed by, uint64 deactivatesAt);
 
     function setUp() public {
-        registry = new ModelRegistry(ADMIN);
+        registry = new ModelRegistry(ADMIN, DELAY);
     }
 
     function g1(uint256 k) internal view returns (G1Point memory) {
@@ -258,29 +259,63 @@ contract ModelRegistryTest is TestBase {
         assertTrue(registry.isActive(ID), "still active");
     }
 
-    function test_thePublisherCanDeactivate() public {
+    function test_thePublisherSchedulesDeactivationAndTheModelStaysActiveUntilTheDelayPasses() public {
         register(key());
+        uint64 at = uint64(block.timestamp) + DELAY;
         vm.expectEmit(true, true, false, true, address(registry));
-        emit ModelDeactivated(ID, PUBLISHER);
+        emit ModelDeactivationScheduled(ID, PUBLISHER, at);
         vm.prank(PUBLISHER);
-        registry.deactivateModel(ID);
-        assertFalse(registry.isActive(ID), "inactive");
-        assertTrue(registry.isRegistered(ID), "still registered");
+        assertEq(registry.deactivateModel(ID), at, "returns when it takes effect");
+        assertEq(registry.deactivationTimeOf(ID), at, "scheduled");
+
+        // Right after the request, and up to the last second before it takes effect: still active.
+        assertTrue(registry.isActive(ID), "active right after the request");
         (, bool active) = registry.keyDataOf(ID);
+        assertTrue(active, "settlement still sees it active");
+        vm.warp(at - 1);
+        assertTrue(registry.isActive(ID), "active one second before");
+
+        vm.warp(at);
+        assertFalse(registry.isActive(ID), "inactive once the delay passed");
+        (, active) = registry.keyDataOf(ID);
         assertFalse(active, "settlement sees it inactive");
+        assertTrue(registry.isRegistered(ID), "still registered");
+    }
+
+    function test_deactivationCannotBeScheduledTwiceNorBroughtForward() public {
+        register(key());
         vm.prank(PUBLISHER);
-        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelAlreadyInactive.selector, ID));
+        uint64 at = registry.deactivateModel(ID);
+        // Neither the publisher nor an admin can move it closer (or push it back).
+        vm.prank(PUBLISHER);
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.DeactivationAlreadyScheduled.selector, ID, at));
+        registry.deactivateModel(ID);
+        vm.warp(at + 10);
+        vm.prank(ADMIN);
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.DeactivationAlreadyScheduled.selector, ID, at));
         registry.deactivateModel(ID);
     }
 
-    function test_anAdminCanDeactivate() public {
+    function test_anAdminCanScheduleDeactivation() public {
         register(key());
         vm.prank(ADMIN);
         registry.deactivateModel(ID);
+        assertTrue(registry.isActive(ID), "active until the delay passes");
+        vm.warp(block.timestamp + DELAY);
         assertFalse(registry.isActive(ID), "inactive");
         // An unknown model cannot be deactivated.
         vm.prank(ADMIN);
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelNotRegistered.selector, ID + 1));
         registry.deactivateModel(ID + 1);
+    }
+
+    function test_theDelayIsFixedAtDeploymentAndBounded() public {
+        assertEq(registry.deactivationDelay(), DELAY, "delay");
+        vm.expectRevert(
+            abi.encodeWithSelector(ModelRegistry.DeactivationDelayTooLong.selector, uint256(366 days))
+        );
+        new ModelRegistry(ADMIN, 366 days);
+        assertFalse(registry.isActive(ID), "an unregistered model is not active");
+        assertEq(registry.deactivationTimeOf(ID), 0, "nothing scheduled");
     }
 }

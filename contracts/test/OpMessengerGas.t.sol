@@ -111,7 +111,7 @@ contract OpMessengerGasTest is Fixtures {
             abi.encodeWithSignature("initialize(address,address,address)", superchain, portal, systemConfig)
         );
         messenger = ICrossDomainMessenger(l1Messenger);
-        registry = new ModelRegistry(address(this));
+        registry = new ModelRegistry(address(this), 1 days);
         registry.registerModel(modelId(0), verifyingKey(0), modelInfo(0));
     }
 

@@ -45,7 +45,7 @@ contract SettlementFlowTest is Fixtures {
         );
         assertEq(address(market), expectedMarket, "market at the address the proofs' job ids were derived for");
 
-        registry = new ModelRegistry(ADMIN);
+        registry = new ModelRegistry(ADMIN, 1 days);
         registry.registerModel(modelId(0), verifyingKey(0), modelInfo(0));
         l1Messenger = new MockL1Messenger();
         settlement =

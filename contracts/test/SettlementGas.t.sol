@@ -43,7 +43,7 @@ contract SettlementGasTest is Fixtures {
 
     function setUp() public {
         if (!loadFixtures()) return;
-        registry = new ModelRegistry(address(this));
+        registry = new ModelRegistry(address(this), 1 days);
         registry.registerModel(modelId(0), verifyingKey(0), modelInfo(0));
         registry.registerModel(modelId(1), verifyingKey(1), modelInfo(1));
         settlement = new InferenceSettlement(
@@ -136,7 +136,7 @@ contract SettlementGasTest is Fixtures {
     }
 
     function test_gasRegisterModel() public {
-        ModelRegistry fresh = new ModelRegistry(address(this));
+        ModelRegistry fresh = new ModelRegistry(address(this), 1 days);
         bytes memory data = abi.encodeCall(ModelRegistry.registerModel, (modelId(0), verifyingKey(0), modelInfo(0)));
         uint256 before = gasleft();
         (bool ok,) = address(fresh).call(data);

@@ -25,6 +25,8 @@ const envSchema = z.object({
     .string()
     .min(1)
     .default(join(homedir(), '.cache', 'verity', 'models')),
+  /** The deployment (addresses JSON) naming the L2 market and chain this prover serves and registers for. */
+  PROVER_DEPLOYMENT_FILE: z.string().min(1).default('.devnet/addresses.json'),
   PROVER_POLL_INTERVAL_MS: int(20, 500),
   PROVER_HEARTBEAT_MS: int(100, 5000),
   /** onnxruntime execution provider for the float reference run: auto tries CUDA, then the CPU. */
@@ -39,6 +41,7 @@ export type ProverConfig = Readonly<{
   models: string[];
   concurrency: number;
   cacheDir: string;
+  deploymentFile: string;
   pollIntervalMs: number;
   heartbeatMs: number;
   executionProvider: 'auto' | 'cuda' | 'cpu';
@@ -53,6 +56,7 @@ export function loadProverConfig(env: NodeJS.ProcessEnv = process.env): ProverCo
     models: e.PROVER_MODELS ? e.PROVER_MODELS.split(',') : [],
     concurrency: e.PROVER_CONCURRENCY,
     cacheDir: e.PROVER_CACHE_DIR,
+    deploymentFile: e.PROVER_DEPLOYMENT_FILE,
     pollIntervalMs: e.PROVER_POLL_INTERVAL_MS,
     heartbeatMs: e.PROVER_HEARTBEAT_MS,
     executionProvider: e.PROVER_EXECUTION_PROVIDER,

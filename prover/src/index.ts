@@ -4,6 +4,19 @@
  */
 export { loadProverConfig, type ProverConfig } from './config';
 export { ProverDaemon, type ProvedJobRecord, type ProverDaemonParameters } from './proverDaemon';
-export { SequencerApiError, SequencerClient, SequencerUnreachableError, type LeasedJob, type ModelView } from './sequencerClient';
+export {
+  ArtifactRefusedError,
+  SequencerApiError,
+  SequencerClient,
+  SequencerUnreachableError,
+  type LeasedJob,
+  type ModelView,
+} from './sequencerClient';
+export {
+  checkRegistrationMessage,
+  registrationMessage,
+  RegistrationMessageRefusedError,
+  type ProverMarket,
+} from './registrationMessage';
 export { ModelCache } from './modelCache';
 export { OnnxRunner, type ExecutionProvider } from './runModel';

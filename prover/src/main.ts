@@ -1,4 +1,4 @@
-import { configureLogger, createLogger, loadDotEnv } from '@verity/core';
+import { configureLogger, createLogger, loadDotEnv, readDeployment } from '@verity/core';
 import { loadProverConfig } from './config';
 import { ProverDaemon } from './proverDaemon';
 
@@ -11,7 +11,14 @@ async function main(): Promise<void> {
   const config = loadProverConfig();
   configureLogger(config.log);
   if (!config.privateKey) throw new Error('set PROVER_PRIVATE_KEY (or run `verity prover start --key-file <file>`)');
-  const daemon = new ProverDaemon({ ...config, privateKey: config.privateKey });
+  // The market and chain come from the deployment, never from the sequencer: registration signs only for them.
+  const deployment = readDeployment(config.deploymentFile);
+  if (!deployment.verity) throw new Error(`the deployment ${config.deploymentFile} has no Verity market`);
+  const daemon = new ProverDaemon({
+    ...config,
+    privateKey: config.privateKey,
+    market: { chainId: deployment.l2.chainId, address: deployment.verity.l2.InferenceMarket },
+  });
   await daemon.start();
   const log = createLogger('Prover');
   log.info({ prover: daemon.address, sequencerUrl: config.sequencerUrl, concurrency: config.concurrency }, 'prover running');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { loadModelFiles, type CompiledModel } from '@verity/circuits';
 import { createLogger } from '@verity/core';
-import type { SequencerClient } from './sequencerClient';
+import { ArtifactRefusedError, SHA256_HEX, type SequencerClient } from './sequencerClient';
 
 const ARTIFACTS = ['manifest', 'program', 'wasm', 'zkey', 'vkey', 'onnx'] as const;
 
@@ -34,16 +34,21 @@ export class ModelCache {
   }
 
   private async fetch(modelId: string): Promise<CachedModel> {
+    if (!/^(0|[1-9][0-9]{0,77})$/.test(modelId))
+      throw new ArtifactRefusedError(`model id '${modelId.slice(0, 80)}' is not decimal`);
     const view = await this.client.model(modelId);
     mkdirSync(this.dir, { recursive: true });
     const files = {} as Record<(typeof ARTIFACTS)[number], string>;
     for (const name of ARTIFACTS) {
-      const artifact = view.artifacts[name];
+      const artifact = view.artifacts?.[name];
       if (!artifact) throw new Error(`model ${modelId} has no ${name} artifact`);
+      // The hash names the file: anything but 64 hex digits could point outside the cache (../, /abs).
+      if (typeof artifact.sha256 !== 'string' || !SHA256_HEX.test(artifact.sha256))
+        throw new ArtifactRefusedError(`the sequencer lists ${name} of model ${modelId} with a malformed sha256`);
       const file = join(this.dir, artifact.sha256);
       if (!existsSync(file)) {
         this.log.info({ modelId, artifact: name, bytes: artifact.bytes }, 'downloading model artifact');
-        await this.client.downloadArtifact(modelId, name, artifact.sha256, file);
+        await this.client.downloadArtifact(modelId, name, artifact, file);
       }
       files[name] = file;
     }

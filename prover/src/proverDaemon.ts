@@ -3,6 +3,7 @@ import { Wallet } from 'ethers';
 import { argmax, Groth16ProverProcess, proveInference } from '@verity/circuits';
 import { BaseError, createLogger } from '@verity/core';
 import { ModelCache } from './modelCache';
+import { checkRegistrationMessage, type ProverMarket } from './registrationMessage';
 import { OnnxRunner, type ExecutionProvider } from './runModel';
 import { SequencerApiError, SequencerClient, type LeasedJob } from './sequencerClient';
 
@@ -10,6 +11,11 @@ export type ProverDaemonParameters = {
   sequencerUrl: string;
   /** The key staked in ProverRegistry: proofs are bound to its address. */
   privateKey: string;
+  /**
+   * The L2 market this prover serves (from the deployment file). The registration message must name it, or the
+   * prover refuses to sign; without it the message's market cannot be checked (a warning says so).
+   */
+  market?: ProverMarket;
   /** Model ids to serve; empty: all. */
   models?: string[];
   /** Jobs proven at once, each in its own prover process. */
@@ -66,9 +72,14 @@ export class ProverDaemon {
     return this.wallet.address;
   }
 
-  /** Signs a fresh challenge and keeps the session token. Throws PROVER_NOT_STAKED if the key has no stake. */
+  /**
+   * Signs a fresh challenge and keeps the session token. Throws PROVER_NOT_STAKED if the key has no stake, and
+   * REGISTRATION_MESSAGE_REFUSED (signing nothing) if the message is not for this prover's market and chain.
+   */
   async register(): Promise<void> {
     const { challenge, message } = await this.client.challenge(this.address);
+    if (this.parameters.market) checkRegistrationMessage({ message, challenge, market: this.parameters.market });
+    else this.log.warn({ prover: this.address }, 'no market configured: the registration message is signed unchecked');
     const signature = await this.wallet.signMessage(message);
     const { token } = await this.client.register({
       address: this.address,
@@ -86,6 +97,7 @@ export class ProverDaemon {
     this.loops = this.slots.map((slot, i) => this.loop(slot, i));
   }
 
+  /** A heartbeat; a 401 means the session is gone, so register again. */
   private async beat(): Promise<void> {
     try {
       await this.client.heartbeat();
@@ -116,7 +128,14 @@ export class ProverDaemon {
         idleMs = this.parameters.pollIntervalMs ?? 500;
       } catch (err) {
         if (this.stopping) break;
-        if (err instanceof SequencerApiError && err.status === 401) await this.register().catch(() => undefined);
+        if (err instanceof SequencerApiError && err.status === 429 && !slot.job) {
+          // At the sequencer's lease cap for one prover: this slot waits for a lease to end.
+          this.log.debug({ slot: index, err: err.shortMessage }, 'lease cap reached, waiting');
+          await sleep(this.parameters.pollIntervalMs ?? 500, this.stopped);
+          continue;
+        }
+        // 401: the session expired or the heartbeat lapsed; a heartbeat (or a new registration) restores it.
+        if (err instanceof SequencerApiError && err.status === 401) await this.beat();
         this.log.warn(
           { slot: index, err: err instanceof BaseError ? err.shortMessage : String(err) },
           'prover step failed, retrying',

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { BaseError } from '@verity/core';
@@ -21,6 +21,19 @@ export class SequencerUnreachableError extends BaseError {
     super('SEQUENCER_UNREACHABLE', `cannot reach the sequencer at ${url}`, { cause });
   }
 }
+
+/** A model artifact the prover will not fetch or keep (a bad hash, name or size in the listing, or a wrong size). */
+export class ArtifactRefusedError extends BaseError {
+  override name = 'ArtifactRefusedError';
+  constructor(shortMessage: string) {
+    super('ARTIFACT_REFUSED', shortMessage);
+  }
+}
+
+/** Lowercase hex SHA-256: the only thing an artifact's file name is ever built from. */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Largest artifact a prover downloads at all (a listing claiming more is refused). */
+export const MAX_ARTIFACT_BYTES = 4 * 1024 * 1024 * 1024;
 
 export type LeasedJob = {
   jobId: string;
@@ -118,8 +131,26 @@ export class SequencerClient {
     return (await this.request<ModelView>('GET', `/v1/models/${modelId}`)).body;
   }
 
-  /** Downloads an artifact to `file`, refusing it unless its content hash is `sha256`. */
-  async downloadArtifact(modelId: string, name: string, sha256: string, file: string): Promise<void> {
+  /**
+   * Downloads an artifact to `file`, refusing it unless it is exactly `bytes` long (the download stops as soon as it
+   * runs past that) and hashes to `sha256`. The partial file is removed on every failure.
+   */
+  async downloadArtifact(
+    modelId: string,
+    name: string,
+    expected: { sha256: string; bytes: number },
+    file: string,
+  ): Promise<void> {
+    const { sha256, bytes } = expected;
+    if (!/^(0|[1-9][0-9]{0,77})$/.test(modelId))
+      throw new ArtifactRefusedError(`model id '${modelId.slice(0, 80)}' is not decimal`);
+    if (!/^[a-z]+$/.test(name)) throw new ArtifactRefusedError(`artifact name '${name.slice(0, 40)}' is not a plain name`);
+    if (!SHA256_HEX.test(sha256))
+      throw new ArtifactRefusedError(`artifact ${name} of model ${modelId}: its sha256 is not 64 hex digits`);
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_ARTIFACT_BYTES)
+      throw new ArtifactRefusedError(
+        `artifact ${name} of model ${modelId}: its size ${String(bytes).slice(0, 30)} is not acceptable`,
+      );
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}/v1/models/${modelId}/artifacts/${name}`, { signal: AbortSignal.timeout(600_000) });
@@ -131,10 +162,20 @@ export class SequencerClient {
     // Unique per download: two provers in one process (or two processes) may fetch the same artifact at once.
     const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.part`;
     const hash = createHash('sha256');
-    const body = Readable.fromWeb(res.body as never);
-    body.on('data', (chunk: Buffer) => hash.update(chunk));
+    let received = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        if (received > bytes)
+          return done(new ArtifactRefusedError(`artifact ${name} of model ${modelId} is longer than its listed ${bytes} bytes`));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
     try {
-      await pipeline(body, createWriteStream(tmp));
+      await pipeline(Readable.fromWeb(res.body as never), meter, createWriteStream(tmp));
+      if (received !== bytes)
+        throw new ArtifactRefusedError(`artifact ${name} of model ${modelId} has ${received} bytes, not its listed ${bytes}`);
       const actual = hash.digest('hex');
       if (actual !== sha256)
         throw new SequencerApiError(

@@ -105,10 +105,19 @@ export async function publishModel(devnet: TestDevnet, sequencerUrl: string, mod
   for (const [name, file] of Object.entries(files)) {
     const body = readFileSync(file);
     const sha256 = createHash('sha256').update(body).digest('hex');
-    const signature = await publisher.signMessage(artifactMessage(model.manifest.modelId, name, sha256));
+    const signature = await publisher.signMessage(
+      artifactMessage({
+        chainId: devnet.deployment.l1.chainId,
+        registry: devnet.deployment.verity!.l1.ModelRegistry,
+        modelId: model.manifest.modelId,
+        name,
+        sha256,
+        bytes: body.length,
+      }),
+    );
     const res = await fetch(`${sequencerUrl}/v1/models/${model.manifest.modelId}/artifacts/${name}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream', 'x-verity-signature': signature },
+      headers: { 'content-type': 'application/octet-stream', 'x-verity-signature': signature, 'x-content-sha256': sha256 },
       body,
     });
     if (!res.ok) throw new Error(`upload of ${name} failed: ${res.status} ${await res.text()}`);

@@ -55,12 +55,16 @@ export async function publishModel(parameters: PublishModelParameters): Promise<
     parameters.onStep?.(`${name} → sequencer`);
     const bytes = readFileSync(file);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    await api.uploadArtifact(
-      model.manifest.modelId,
+    // Bound to this registry and chain: the signature is worthless to a sequencer of another deployment.
+    const message = artifactMessage({
+      chainId: deployment.l1.chainId,
+      registry: deployment.verity.l1.ModelRegistry,
+      modelId: model.manifest.modelId,
       name,
-      bytes,
-      await publisher.signMessage(artifactMessage(model.manifest.modelId, name, sha256)),
-    );
+      sha256,
+      bytes: bytes.length,
+    });
+    await api.uploadArtifact(model.manifest.modelId, name, bytes, sha256, await publisher.signMessage(message));
   }
   return {
     l1TxHash: registered.txHash || undefined,

@@ -30,10 +30,13 @@ export type SubmitJobReturnType = {
   request: JobRequest;
 };
 
-/** Resolves a model by name or id among those the sequencer serves. */
+/**
+ * Resolves a model by id, else by name, among those the sequencer serves. An id match wins: a name is chosen by the
+ * publisher and could be another model's id.
+ */
 export async function findModel(api: SequencerApi, model: string): Promise<ModelListing> {
   const models = await api.models();
-  const found = models.find((m) => m.name === model || m.modelId === model);
+  const found = models.find((m) => m.modelId === model) ?? models.find((m) => m.name === model);
   if (!found)
     throw new InvalidArgumentError(
       `the sequencer serves no model '${model}' (it serves: ${models.map((m) => m.name).join(', ') || 'none yet'})`,
@@ -51,6 +54,10 @@ export async function submitJob(parameters: SubmitJobParameters): Promise<Submit
   if (!deployment.verity) throw new InvalidArgumentError('the deployment has no Verity market (start one with `npm start`)');
   const model = await findModel(api, parameters.model);
   if (!model.active) throw new InvalidArgumentError(`model ${model.name} is deactivated`);
+  if (model.deactivatesAt)
+    throw new InvalidArgumentError(
+      `model ${model.name} is being deactivated (effective ${model.deactivatesAt}): it takes no new jobs`,
+    );
   const program = { inputShape: model.input.shape, inputScale: model.input.scale, inputMaxAbs: model.input.maxAbs };
   const xq = quantizeInput(program, parameters.input);
   const inputSalt = randomSalt();

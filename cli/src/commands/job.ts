@@ -6,8 +6,8 @@ import { JsonRpcProvider } from 'ethers';
 import { formatAmount, parseAmount } from '@verity/bridge';
 import { releaseCurves } from '@verity/circuits';
 import { InvalidArgumentError, readDeployment, type Deployment } from '@verity/core';
-import { findModel, submitJob } from '../actions/submitJob';
-import { registeredVerificationKey, verifyJob } from '../actions/verifyJob';
+import { submitJob } from '../actions/submitJob';
+import { registeredModel, verifyJob } from '../actions/verifyJob';
 import type { CliConfig } from '../config';
 import { loadJobRecord, saveJobRecord } from '../jobStore';
 import { say, table } from '../output';
@@ -108,8 +108,9 @@ export function registerJobCommands(program: Command, getConfig: () => CliConfig
         const file = saveJobRecord(config.cli.home, {
           jobId: submitted.jobId,
           sequencerUrl: api(options).baseUrl,
-          modelId: submitted.model.modelId,
+          modelId: submitted.request.modelId.toString(),
           modelName: submitted.model.name,
+          inputCommitment: submitted.request.inputCommitment.toString(),
           input,
           inputSalt: submitted.inputSalt,
           accessToken: submitted.accessToken,
@@ -149,18 +150,23 @@ export function registerJobCommands(program: Command, getConfig: () => CliConfig
     const record = loadJobRecord(config.cli.home, requireJobId(id));
     const client = api({ sequencer: options.sequencer ?? record?.sequencerUrl });
     const view = await client.job(id, record?.accessToken);
-    const model = await findModel(client, view.modelId);
     const deployment = deploymentOf(options);
     if (!deployment.verity) throw new InvalidArgumentError('the deployment has no ModelRegistry');
     const l1 = new JsonRpcProvider(deployment.l1.rpcUrl, deployment.l1.chainId, { staticNetwork: true });
     try {
-      const vkey = await registeredVerificationKey(l1, deployment.verity.l1.ModelRegistry, view.modelId);
-      const output = await verifyJob({ job: view, record, model, vkey });
+      // The model is the one the requester signed for (its record), read from L1: key, name and interface.
+      const model = await registeredModel(l1, deployment.verity.l1.ModelRegistry, record?.modelId ?? view.modelId);
+      const output = await verifyJob({ jobId: id, job: view, record, model });
       say(`✔ job ${id}: the proof verifies against the key registered on L1 for ${model.name}`);
       table([
         ['output', `[${output.values.map((v) => v.toFixed(3)).join(', ')}]`],
         ['argmax', String(output.argmax)],
-        ['input', record ? 'opens the committed input (your saved record)' : 'not checked (no local record of this job)'],
+        [
+          'input',
+          record
+            ? 'the model, job and input commitment you signed (your saved record)'
+            : 'not checked (no local record of this job)',
+        ],
         ['prover', view.prover ?? '-'],
       ]);
     } finally {

@@ -31,11 +31,14 @@ export function registerProverCommands(program: Command, getConfig: () => CliCon
         const key = await resolvePrivateKey(options, config);
         const sequencerUrl = (options.sequencer ?? config.cli.sequencerUrl).replace(/\/$/, '');
         const deployment = readDeployment(options.deployment ?? config.bridge.deploymentFile);
+        if (!deployment.verity)
+          throw new InvalidArgumentError('the deployment has no Verity market (start one with `npm start`)');
+        const verity = deployment.verity;
         let models: string[] = [];
         if (options.models) {
           const listed = await new SequencerApi(sequencerUrl).models();
           models = options.models.split(',').map((m) => {
-            const found = listed.find((l) => l.name === m || l.modelId === m);
+            const found = listed.find((l) => l.modelId === m) ?? listed.find((l) => l.name === m);
             if (!found) throw new InvalidArgumentError(`the sequencer serves no model '${m}'`);
             return found.modelId;
           });
@@ -53,6 +56,8 @@ export function registerProverCommands(program: Command, getConfig: () => CliCon
           models,
           concurrency: Number(options.concurrency),
           cacheDir: join(config.cli.home, 'models'),
+          // Registration signs only a message naming this deployment's market and chain.
+          market: { chainId: deployment.l2.chainId, address: verity.l2.InferenceMarket },
         });
         await daemon.start();
         say(`prover ${daemon.address} serving ${models.length ? models.length + ' model(s)' : 'every model'}; Ctrl-C to stop`);

@@ -22,7 +22,7 @@ import { AppModule, configureApp, loadSequencerConfig } from '@verity/sequencer'
 import { depositToMarket, ensureProverStake, l2Balances } from '../actions/l2Vty';
 import { publishModel, referenceOnnxFile } from '../actions/publishModel';
 import { submitJob } from '../actions/submitJob';
-import { registeredVerificationKey, verifyJob } from '../actions/verifyJob';
+import { registeredModel, verifyJob } from '../actions/verifyJob';
 import type { CliConfig } from '../config';
 import { saveJobRecord } from '../jobStore';
 import { say, table } from '../output';
@@ -206,6 +206,7 @@ export function registerStartCommand(program: Command, getConfig: () => CliConfi
           sequencerUrl: sequencer.url,
           privateKey: devnetRoleKey('prover'),
           cacheDir: resolve('.verity', 'models'),
+          market: { chainId: devnet.deployment.l2.chainId, address: devnet.deployment.verity!.l2.InferenceMarket },
         });
         await daemon.start();
         stops.push(() => daemon.stop());
@@ -236,8 +237,9 @@ export function registerStartCommand(program: Command, getConfig: () => CliConfi
         const record = {
           jobId: submitted.jobId,
           sequencerUrl: sequencer.url,
-          modelId: submitted.model.modelId,
+          modelId: submitted.request.modelId.toString(),
           modelName: demoModel,
+          inputCommitment: submitted.request.inputCommitment.toString(),
           input,
           inputSalt: submitted.inputSalt,
           accessToken: submitted.accessToken,
@@ -248,10 +250,10 @@ export function registerStartCommand(program: Command, getConfig: () => CliConfi
         await followJob(api, submitted.jobId);
         const view = await api.job(submitted.jobId, submitted.accessToken);
         const output = await verifyJob({
+          jobId: submitted.jobId,
           job: view,
           record,
-          model: submitted.model,
-          vkey: await registeredVerificationKey(l1, devnet.deployment.verity!.l1.ModelRegistry, view.modelId),
+          model: await registeredModel(l1, devnet.deployment.verity!.l1.ModelRegistry, record.modelId),
         });
         say(`✔ alice verified the result locally against the key registered on L1: class ${output.argmax}`);
         table([['output', `[${output.values.map((v) => v.toFixed(2)).join(', ')}]`]]);

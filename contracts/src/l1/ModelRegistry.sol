@@ -30,6 +30,17 @@ import {
 ///      code of a small data contract (read with one EXTCODECOPY: ~2.7k gas instead of 24 cold SLOADs, ~50k gas).
 ///      Registration is open to anyone; the id is first come, first served, so a requester should check that the
 ///      model's publisher and hashes are the ones it expects (the admin can deactivate a squatted id).
+///
+///      Deactivation is scheduled, not instant: it takes effect `deactivationDelay` seconds after the publisher (or
+///      an admin) asks for it, and the model stays active until then. Otherwise a publisher could watch provers
+///      prove its jobs and deactivate the model just before their batch settles, so that settlement reverts and the
+///      provers lose the work (the requesters' escrow goes back to them by refund). Sizing, for a deployment:
+///      - `deactivationDelay` must cover what is already in flight when the schedule is seen: a lease
+///        (the sequencer's lease timeout), the settle batch's age and its L1 inclusion and confirmations. The
+///        sequencer stops taking new jobs for the model at once and leases its queued jobs only while that much time
+///        is left; 1 day leaves hours of margin. It is fixed at deployment (an admin cannot shorten it).
+///      - InferenceMarket's `refundDelay` (L2) must cover the L1 → L2 message latency of a release: a job settled on
+///        L1 just before its deadline must be released on L2 before it becomes refundable at deadline + refundDelay.
 contract ModelRegistry is AccessControl {
     /// @notice May deactivate any model (besides its publisher).
     bytes32 public constant MODEL_ADMIN_ROLE = keccak256("MODEL_ADMIN_ROLE");
@@ -56,12 +67,19 @@ contract ModelRegistry is AccessControl {
         string name;
     }
 
+    /// @notice The longest deactivation delay accepted at deployment.
+    uint64 public constant MAX_DEACTIVATION_DELAY = 365 days;
+
+    /// @notice Seconds between a deactivation request and the moment the model stops accepting settlement.
+    uint64 public immutable deactivationDelay;
+
     /// @dev Everything settlement needs sits in the first slot (one SLOAD per model per batch).
+    /// @param deactivatesAt When the scheduled deactivation takes effect (0: none scheduled).
     struct Model {
         address keyData;
-        bool active;
-        uint64 registeredAt;
+        uint64 deactivatesAt;
         address publisher;
+        uint64 registeredAt;
     }
 
     mapping(uint256 modelId => Model) private _models;
@@ -76,8 +94,9 @@ contract ModelRegistry is AccessControl {
         bytes32 circuitSha256,
         string name
     );
-    /// @notice A model stopped accepting settlement, by its publisher or an admin (`by`).
-    event ModelDeactivated(uint256 indexed modelId, address indexed by);
+    /// @notice The model's deactivation was scheduled by its publisher or an admin (`by`): it stops accepting
+    ///         settlement at `deactivatesAt` (a block timestamp) and stays active until then.
+    event ModelDeactivationScheduled(uint256 indexed modelId, address indexed by, uint64 deactivatesAt);
 
     /// @notice The model id is not a field element (the circuit could never produce it as a signal).
     error ModelIdOutOfField(uint256 modelId);
@@ -85,8 +104,10 @@ contract ModelRegistry is AccessControl {
     error ModelAlreadyRegistered(uint256 modelId);
     /// @notice No model has this id.
     error ModelNotRegistered(uint256 modelId);
-    /// @notice The model was already deactivated.
-    error ModelAlreadyInactive(uint256 modelId);
+    /// @notice The model's deactivation is already scheduled (or in effect) for `deactivatesAt`.
+    error DeactivationAlreadyScheduled(uint256 modelId, uint64 deactivatesAt);
+    /// @notice The deactivation delay exceeds MAX_DEACTIVATION_DELAY.
+    error DeactivationDelayTooLong(uint256 delay);
     /// @notice Only the publisher or a MODEL_ADMIN_ROLE holder may deactivate the model.
     error NotPublisherOrAdmin(uint256 modelId, address caller);
     /// @notice The key has `count` IC points; Verity circuits have 5 public signals, hence 6.
@@ -103,7 +124,10 @@ contract ModelRegistry is AccessControl {
     error KeyStoreFailed();
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and MODEL_ADMIN_ROLE.
-    constructor(address admin) {
+    /// @param deactivationDelay_ Seconds from a deactivation request to its effect (see the contract's sizing notes).
+    constructor(address admin, uint64 deactivationDelay_) {
+        if (deactivationDelay_ > MAX_DEACTIVATION_DELAY) revert DeactivationDelayTooLong(deactivationDelay_);
+        deactivationDelay = deactivationDelay_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(MODEL_ADMIN_ROLE, admin);
     }
@@ -141,7 +165,7 @@ contract ModelRegistry is AccessControl {
 
         address keyData = _storeKey(_encodeKey(vk, fx, fy));
         _models[modelId] =
-            Model({keyData: keyData, active: true, registeredAt: uint64(block.timestamp), publisher: msg.sender});
+            Model({keyData: keyData, deactivatesAt: 0, publisher: msg.sender, registeredAt: uint64(block.timestamp)});
         ModelInfo storage stored = _infos[modelId];
         stored.onnxSha256 = info.onnxSha256;
         stored.circuitSha256 = info.circuitSha256;
@@ -155,23 +179,33 @@ contract ModelRegistry is AccessControl {
         emit ModelRegistered(modelId, msg.sender, keyData, info.onnxSha256, info.circuitSha256, info.name);
     }
 
-    /// @notice Stops model `modelId` from accepting new settlement. Already settled batches are unaffected.
+    /// @notice Schedules model `modelId` to stop accepting settlement `deactivationDelay` seconds from now; until
+    ///         then it stays active, so jobs already proven can settle. Already settled batches are unaffected.
     /// @dev Publisher or MODEL_ADMIN_ROLE only. Irreversible: a model that was withdrawn (a broken circuit, a leaked
     ///      setup) must be registered again under a new circuit and id.
-    function deactivateModel(uint256 modelId) external {
+    /// @return deactivatesAt The block timestamp from which the model is inactive.
+    function deactivateModel(uint256 modelId) external returns (uint64 deactivatesAt) {
         Model storage model = _models[modelId];
         if (model.keyData == address(0)) revert ModelNotRegistered(modelId);
         if (msg.sender != model.publisher && !hasRole(MODEL_ADMIN_ROLE, msg.sender)) {
             revert NotPublisherOrAdmin(modelId, msg.sender);
         }
-        if (!model.active) revert ModelAlreadyInactive(modelId);
-        model.active = false;
-        emit ModelDeactivated(modelId, msg.sender);
+        if (model.deactivatesAt != 0) revert DeactivationAlreadyScheduled(modelId, model.deactivatesAt);
+        deactivatesAt = uint64(block.timestamp) + deactivationDelay;
+        model.deactivatesAt = deactivatesAt;
+        emit ModelDeactivationScheduled(modelId, msg.sender, deactivatesAt);
     }
 
-    /// @notice Whether the model is registered and accepts settlement.
+    /// @notice Whether the model is registered and accepts settlement (true until a scheduled deactivation takes
+    ///         effect).
     function isActive(uint256 modelId) external view returns (bool) {
-        return _models[modelId].active;
+        Model storage model = _models[modelId];
+        return model.keyData != address(0) && _activeAt(model.deactivatesAt);
+    }
+
+    /// @notice When the model's scheduled deactivation takes effect (a block timestamp), or 0 if none is scheduled.
+    function deactivationTimeOf(uint256 modelId) external view returns (uint64) {
+        return _models[modelId].deactivatesAt;
     }
 
     /// @notice Whether the model was ever registered (active or not).
@@ -189,7 +223,13 @@ contract ModelRegistry is AccessControl {
     /// @return active Whether the model accepts settlement.
     function keyDataOf(uint256 modelId) external view returns (address keyData, bool active) {
         Model storage model = _models[modelId];
-        return (model.keyData, model.active);
+        keyData = model.keyData;
+        active = keyData != address(0) && _activeAt(model.deactivatesAt);
+    }
+
+    /// @dev Active while no deactivation is scheduled or before it takes effect.
+    function _activeAt(uint64 deactivatesAt) private view returns (bool) {
+        return deactivatesAt == 0 || block.timestamp < deactivatesAt;
     }
 
     /// @notice The model's verifying key as registered (IC₀ as given, not folded), G2 in precompile order.

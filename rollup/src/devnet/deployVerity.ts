@@ -24,7 +24,15 @@ export type DeployVerityParameters = {
   unbondingDelaySeconds: number;
   /** L2 gas the settlement's message asks for (recordSettledBatch needs ~53k). */
   releaseGasLimit: number;
+  /**
+   * Seconds from a model's deactivation request to its effect on L1 (default 1 day). It must cover a lease, the
+   * settle batch's age and L1 inclusion, so jobs proven before the request still settle; see ModelRegistry.
+   */
+  modelDeactivationDelaySeconds?: number;
 };
+
+/** One day: hours more than a lease plus a settle round needs, short enough to withdraw a broken model. */
+export const DEFAULT_MODEL_DEACTIVATION_DELAY_SECONDS = 86_400;
 
 export type DeployVerityReturnType = VerityContracts;
 
@@ -54,7 +62,10 @@ export async function deployVerity(parameters: DeployVerityParameters): Promise<
   );
   await proverRegistry.waitForDeployment();
 
-  const registry = await new ModelRegistry__factory(l1Deployer).deploy(await l1Deployer.getAddress());
+  const registry = await new ModelRegistry__factory(l1Deployer).deploy(
+    await l1Deployer.getAddress(),
+    parameters.modelDeactivationDelaySeconds ?? DEFAULT_MODEL_DEACTIVATION_DELAY_SECONDS,
+  );
   await registry.waitForDeployment();
   const settlement = await new InferenceSettlement__factory(l1Deployer).deploy(
     await registry.getAddress(),

@@ -10,6 +10,7 @@ import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 import { ProverSessionEntity } from '../provers/prover-session.entity';
 import { ProverEntity } from '../provers/prover.entity';
 import { sha256Hex } from '../jobs/jobs.service';
+import { parseAddress } from '../jobs/parseAddress';
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 
@@ -31,7 +32,7 @@ export class ProverSessionsService {
   ) {}
 
   async challenge(address: string): Promise<{ challenge: string; message: string; expiresAt: string }> {
-    const prover = getAddress(address);
+    const prover = parseAddress({ field: 'address', value: address });
     const challenge = randomBytes(32).toString('hex');
     const expiresAt = new Date(Date.now() + CHALLENGE_TTL_MS);
     const repo = this.dataSource.getRepository(ProverSessionEntity);
@@ -46,7 +47,7 @@ export class ProverSessionsService {
   }
 
   async register(parameters: { address: string; challenge: string; signature: string; models: string[] }) {
-    const address = getAddress(parameters.address);
+    const address = parseAddress({ field: 'address', value: parameters.address });
     const repo = this.dataSource.getRepository(ProverSessionEntity);
     const row = await repo.findOneBy({ challenge: parameters.challenge });
     if (!row || row.tokenHash !== null || row.address !== address || row.expiresAt < new Date())

@@ -30,6 +30,8 @@ const envSchema = z.object({
   SEQUENCER_OPEN_BATCH_AGE_MS: int(0, 250),
   SEQUENCER_SETTLE_BATCH_SIZE: int(1, 32),
   SEQUENCER_SETTLE_BATCH_AGE_MS: int(0, 5_000),
+  /** Calldata bytes one settleBatch may carry (a node refuses an oversized transaction; 416 bytes per job). */
+  SEQUENCER_SETTLE_BATCH_MAX_BYTES: int(1_024, 120_000),
   SEQUENCER_LEASE_TIMEOUT_MS: int(1_000, 120_000),
   SEQUENCER_POLL_INTERVAL_MS: int(20, 200),
   SEQUENCER_L1_CONFIRMATIONS: int(0, 1),
@@ -37,9 +39,29 @@ const envSchema = z.object({
   SEQUENCER_MAX_BODY_BYTES: int(1_024, 1_048_576),
   /** A request must leave provers at least this long before its deadline. */
   SEQUENCER_MIN_DEADLINE_SECONDS: int(0, 60),
+  /** A request's deadline may lie at most this far ahead (default 30 days): escrow is not locked up indefinitely. */
+  SEQUENCER_MAX_DEADLINE_SECONDS: int(1, 30 * 24 * 3600),
+  /** Job event streams (SSE) open at once, in all and from one client address. */
+  SEQUENCER_SSE_MAX_STREAMS: int(1, 1_000),
+  SEQUENCER_SSE_MAX_STREAMS_PER_IP: int(1, 16),
   SEQUENCER_PROVER_SESSION_TTL_SECONDS: int(60, 3_600),
   /** A prover that has not sent a heartbeat for this long gets no new leases. */
   SEQUENCER_PROVER_HEARTBEAT_TIMEOUT_SECONDS: int(5, 60),
+  /** Jobs one prover may hold leased at once (one staked key cannot take the whole queue). */
+  SEQUENCER_PROVER_MAX_LEASES: int(1, 4),
+  /** How long ProverRegistry.isActive (L2) is trusted at lease time before it is read again. */
+  SEQUENCER_PROVER_STAKE_CACHE_MS: int(0, 10_000),
+  /** Largest model artifact (zkey, wasm, …) a publisher may upload. */
+  SEQUENCER_MAX_ARTIFACT_BYTES: int(1, 256 * 1024 * 1024),
+  /** Artifact uploads streamed at once (each holds a temp file and a socket). */
+  SEQUENCER_MAX_CONCURRENT_UPLOADS: int(1, 2),
+  /** How long a model's L1 status (ModelRegistry: active, scheduled deactivation) is trusted before a new read. */
+  SEQUENCER_MODEL_STATUS_TTL_MS: int(0, 15_000),
+  /**
+   * A model whose scheduled deactivation takes effect within a lease plus this margin gets no new leases: what is
+   * proven must still settle on L1 before the model stops accepting settlement.
+   */
+  SEQUENCER_DEACTIVATION_MARGIN_SECONDS: int(0, 3_600),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
@@ -58,12 +80,25 @@ export type SequencerConfig = Readonly<{
     openBatchAgeMs: number;
     settleBatchSize: number;
     settleBatchAgeMs: number;
+    settleBatchMaxBytes: number;
     pollIntervalMs: number;
     l1Confirmations: number;
     l2Confirmations: number;
   }>;
-  jobs: Readonly<{ leaseTimeoutMs: number; minDeadlineSeconds: number }>;
-  provers: Readonly<{ sessionTtlSeconds: number; heartbeatTimeoutSeconds: number }>;
+  jobs: Readonly<{
+    leaseTimeoutMs: number;
+    minDeadlineSeconds: number;
+    maxDeadlineSeconds: number;
+    maxStreams: number;
+    maxStreamsPerIp: number;
+  }>;
+  provers: Readonly<{ sessionTtlSeconds: number; heartbeatTimeoutSeconds: number; maxLeases: number; stakeCacheMs: number }>;
+  models: Readonly<{
+    maxArtifactBytes: number;
+    maxConcurrentUploads: number;
+    statusTtlMs: number;
+    deactivationMarginSeconds: number;
+  }>;
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
 }>;
 
@@ -74,6 +109,10 @@ function check(e: z.infer<typeof envSchema>): string[] {
   const problems: string[] = [];
   if (e.SEQUENCER_WORKERS === 'on' && !e.SEQUENCER_PRIVATE_KEY)
     problems.push('SEQUENCER_PRIVATE_KEY: required while SEQUENCER_WORKERS=on (the batchers send transactions)');
+  if (e.SEQUENCER_MAX_DEADLINE_SECONDS <= e.SEQUENCER_MIN_DEADLINE_SECONDS)
+    problems.push('SEQUENCER_MAX_DEADLINE_SECONDS: must be greater than SEQUENCER_MIN_DEADLINE_SECONDS');
+  if (e.SEQUENCER_SSE_MAX_STREAMS_PER_IP > e.SEQUENCER_SSE_MAX_STREAMS)
+    problems.push('SEQUENCER_SSE_MAX_STREAMS_PER_IP: must not exceed SEQUENCER_SSE_MAX_STREAMS');
   return problems;
 }
 
@@ -92,14 +131,29 @@ export function loadSequencerConfig(env: NodeJS.ProcessEnv = process.env): Seque
       openBatchAgeMs: e.SEQUENCER_OPEN_BATCH_AGE_MS,
       settleBatchSize: e.SEQUENCER_SETTLE_BATCH_SIZE,
       settleBatchAgeMs: e.SEQUENCER_SETTLE_BATCH_AGE_MS,
+      settleBatchMaxBytes: e.SEQUENCER_SETTLE_BATCH_MAX_BYTES,
       pollIntervalMs: e.SEQUENCER_POLL_INTERVAL_MS,
       l1Confirmations: e.SEQUENCER_L1_CONFIRMATIONS,
       l2Confirmations: e.SEQUENCER_L2_CONFIRMATIONS,
     }),
-    jobs: Object.freeze({ leaseTimeoutMs: e.SEQUENCER_LEASE_TIMEOUT_MS, minDeadlineSeconds: e.SEQUENCER_MIN_DEADLINE_SECONDS }),
+    jobs: Object.freeze({
+      leaseTimeoutMs: e.SEQUENCER_LEASE_TIMEOUT_MS,
+      minDeadlineSeconds: e.SEQUENCER_MIN_DEADLINE_SECONDS,
+      maxDeadlineSeconds: e.SEQUENCER_MAX_DEADLINE_SECONDS,
+      maxStreams: e.SEQUENCER_SSE_MAX_STREAMS,
+      maxStreamsPerIp: e.SEQUENCER_SSE_MAX_STREAMS_PER_IP,
+    }),
     provers: Object.freeze({
       sessionTtlSeconds: e.SEQUENCER_PROVER_SESSION_TTL_SECONDS,
       heartbeatTimeoutSeconds: e.SEQUENCER_PROVER_HEARTBEAT_TIMEOUT_SECONDS,
+      maxLeases: e.SEQUENCER_PROVER_MAX_LEASES,
+      stakeCacheMs: e.SEQUENCER_PROVER_STAKE_CACHE_MS,
+    }),
+    models: Object.freeze({
+      maxArtifactBytes: e.SEQUENCER_MAX_ARTIFACT_BYTES,
+      maxConcurrentUploads: e.SEQUENCER_MAX_CONCURRENT_UPLOADS,
+      statusTtlMs: e.SEQUENCER_MODEL_STATUS_TTL_MS,
+      deactivationMarginSeconds: e.SEQUENCER_DEACTIVATION_MARGIN_SECONDS,
     }),
     log: Object.freeze({ level: e.LOG_LEVEL, format: e.LOG_FORMAT }),
   });

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, type OnModuleDestroy } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { JsonRpcProvider } from 'ethers';
@@ -6,10 +6,16 @@ import { DataSource } from 'typeorm';
 
 import { NetworkService } from '../network/network.service';
 
-/** Liveness of what the sequencer depends on: Postgres and both chains' RPCs. */
+/**
+ * Liveness of what the sequencer depends on: Postgres and both chains' RPCs. One provider per chain, kept between
+ * checks (a probe that built its own on every request would let anyone make the process churn clients and sockets);
+ * replaced only when the deployment file names another endpoint.
+ */
 @ApiTags('health')
 @Controller('health')
-export class HealthController {
+export class HealthController implements OnModuleDestroy {
+  private readonly providers = new Map<'l1' | 'l2', { endpoint: string; provider: JsonRpcProvider }>();
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -32,15 +38,25 @@ export class HealthController {
   }
 
   private chain(key: 'l1' | 'l2') {
-    return this.probe(key, async () => {
-      const deployment = this.network.getDeployment()[key];
-      const provider = new JsonRpcProvider(deployment.rpcUrl, deployment.chainId, { staticNetwork: true });
-      try {
-        return { blockNumber: await provider.getBlockNumber() };
-      } finally {
-        provider.destroy();
-      }
-    });
+    return this.probe(key, async () => ({ blockNumber: await this.providerFor(key).getBlockNumber() }));
+  }
+
+  /** The provider the probes of `key` share. */
+  providerFor(key: 'l1' | 'l2'): JsonRpcProvider {
+    const { rpcUrl, chainId } = this.network.getDeployment()[key];
+    const endpoint = `${chainId} ${rpcUrl}`;
+    const held = this.providers.get(key);
+    if (held?.endpoint === endpoint) return held.provider;
+    held?.provider.destroy();
+    // No response cache: a health check must see the chain as it is now.
+    const provider = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, cacheTimeout: -1 });
+    this.providers.set(key, { endpoint, provider });
+    return provider;
+  }
+
+  onModuleDestroy(): void {
+    for (const { provider } of this.providers.values()) provider.destroy();
+    this.providers.clear();
   }
 
   /** Up with `fn`'s data if it resolves within 3 s, down with the error message otherwise. */

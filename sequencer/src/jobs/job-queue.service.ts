@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { getAddress } from 'ethers';
 import { DataSource } from 'typeorm';
 
-import { checkOutputOpening, verifyInference, type InferenceOutput } from '@verity/circuits';
+import { checkOutputOpening, OpeningInvalidError, verifyInference, type InferenceOutput } from '@verity/circuits';
 import { createLogger } from '@verity/core';
 import type { Groth16Proof } from 'snarkjs';
 import { JobNotFoundError, LeaseNotHeldError, ProofInvalidError } from '../common/errors';
+import { canonicalizeProof, sameProof, type CanonicalGroth16Proof } from './canonicalizeProof';
 import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
@@ -27,9 +28,20 @@ export type SubmitResultParameters = {
   jobId: string;
   prover: string;
   output: Partial<Record<keyof InferenceOutput, unknown>>;
-  proof: Groth16Proof;
+  /** As received: canonicalized (or refused) before anything else. */
+  proof: unknown;
   publicSignals: string[];
 };
+
+/** A refused result: the full reason for the prover, and one without opening values for the public job events. */
+class ResultRefusedError extends ProofInvalidError {
+  constructor(
+    shortMessage: string,
+    readonly publicReason: string = shortMessage,
+  ) {
+    super(shortMessage);
+  }
+}
 
 /**
  * The proving queue in Postgres. Leasing takes the oldest open job (or one whose lease lapsed) with
@@ -113,32 +125,38 @@ export class JobQueueService {
   }
 
   /**
-   * Idempotent: the same prover submitting the same proof again gets the job as it is. A wrong result is refused
-   * (422) and the job goes back to the queue for someone else.
+   * Idempotent: the same prover submitting the same proof again gets the job as it is. A proof that is not in the
+   * canonical encoding is refused with a 400 before the job is touched (the lease holder may send it again, correctly
+   * encoded, while its lease lasts). A wrong result is refused (422) and the job goes back to the queue for someone
+   * else. Either way of ending the lease happens only while this prover still holds it.
    */
   async submitResult(parameters: SubmitResultParameters): Promise<{ status: string }> {
     const { jobId } = parameters;
     const prover = getAddress(parameters.prover);
+    // First, and outside any job state: an encoding L1 would refuse must never be stored (it would break settlement).
+    const proof = canonicalizeProof(parameters.proof);
     const job = await this.dataSource.getRepository(JobEntity).findOneBy({ jobId });
     if (!job) throw new JobNotFoundError(jobId);
-    if (job.prover === prover && job.proof && JSON.stringify(job.proof) === JSON.stringify(parameters.proof))
-      return { status: job.status };
+    if (job.prover === prover && job.proof && storedProofEquals(job.proof, proof)) return { status: job.status };
     if (job.status !== 'proving' || job.leaseProver !== prover) throw new LeaseNotHeldError(jobId);
 
     const started = performance.now();
-    let failure: ProofInvalidError | undefined;
+    let failure: ResultRefusedError | undefined;
     let outputCommitment = '';
     let opening: InferenceOutput | undefined;
     try {
-      const model = await this.models.getActive(job.modelId);
+      const model = await this.models.getForProof(job.modelId);
       const signals = parameters.publicSignals;
       if (!Array.isArray(signals) || signals.length !== 5 || !signals.every((s) => typeof s === 'string'))
-        throw new ProofInvalidError('publicSignals must be the 5 decimal strings the circuit outputs');
+        throw new ResultRefusedError('publicSignals must be the 5 decimal strings the circuit outputs');
       const expected = [job.modelId, job.inputCommitment, signals[2]!, job.jobId, BigInt(prover).toString()];
       const names = ['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover'];
       signals.forEach((s, i) => {
         if (s !== expected[i])
-          throw new ProofInvalidError(`public signal ${i} (${names[i]}) is ${s.slice(0, 80)}, expected ${expected[i]}`);
+          throw new ResultRefusedError(
+            `public signal ${i} (${names[i]}) is ${s.slice(0, 80)}, expected ${expected[i]}`,
+            `public signal ${i} (${names[i]}) is wrong`,
+          );
       });
       outputCommitment = signals[2]!;
       try {
@@ -148,25 +166,41 @@ export class JobQueueService {
           commitment: outputCommitment,
         });
       } catch (err) {
-        throw new ProofInvalidError(`the output opening is wrong: ${(err as Error).message}`);
+        // The message names values of the opening (the requester's private output, the salt): the prover may see
+        // them (it sent them), the public job events only the field.
+        const field = err instanceof OpeningInvalidError ? err.field : 'output';
+        throw new ResultRefusedError(
+          `the output opening is wrong: ${(err as Error).message}`,
+          `the output opening is wrong at ${field}`,
+        );
       }
-      if (!(await verifyInference({ model: { vkey: model.vkey }, proof: parameters.proof, publicSignals: signals })))
-        throw new ProofInvalidError('the Groth16 proof does not verify against the model’s key');
+      if (
+        !(await verifyInference({ model: { vkey: model.vkey }, proof: proof as unknown as Groth16Proof, publicSignals: signals }))
+      )
+        throw new ResultRefusedError('the Groth16 proof does not verify against the model’s key');
     } catch (err) {
-      if (!(err instanceof ProofInvalidError)) throw err;
+      if (!(err instanceof ResultRefusedError)) throw err;
       failure = err;
     } finally {
       this.metrics.proofVerifySeconds.observe((performance.now() - started) / 1000);
     }
 
     await this.dataSource.transaction(async (manager) => {
+      // The lease may have lapsed and gone to another prover while the proof was checked: decide under the row lock
+      // (lease() skips locked rows), so an old lease holder can neither complete nor requeue someone else's lease.
+      const current = await manager.getRepository(JobEntity).findOne({
+        where: { jobId },
+        select: { jobId: true, status: true, leaseProver: true },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (current?.status !== 'proving' || current.leaseProver !== prover) throw new LeaseNotHeldError(jobId);
       if (failure)
         await transitionJob(manager, {
           jobId,
           from: ['proving'],
           to: 'open',
           patch: { leaseProver: null, leaseExpiresAt: null },
-          details: { reason: 'result refused', prover, error: failure.shortMessage },
+          details: { reason: 'result refused', prover, error: failure.publicReason },
         });
       else
         await transitionJob(manager, {
@@ -177,7 +211,7 @@ export class JobQueueService {
             prover,
             output: opening as unknown as Record<string, unknown>,
             outputCommitment,
-            proof: parameters.proof as unknown as Record<string, unknown>,
+            proof: proof as unknown as Record<string, unknown>,
             publicSignals: parameters.publicSignals,
             provenAt: new Date(),
             leaseExpiresAt: null,
@@ -186,10 +220,19 @@ export class JobQueueService {
         });
     });
     if (failure) {
-      this.log.warn({ jobId, prover, err: failure.shortMessage }, 'result refused, job back in the queue');
+      this.log.warn({ jobId, prover, err: failure.publicReason }, 'result refused, job back in the queue');
       throw failure;
     }
     this.log.info({ jobId, prover, correlationId: job.correlationId }, 'job proven');
     return { status: 'proven' };
+  }
+}
+
+/** Whether a stored proof (jsonb: keys reordered) is `proof`; a row stored before canonicalization may not parse. */
+function storedProofEquals(stored: Record<string, unknown>, proof: CanonicalGroth16Proof): boolean {
+  try {
+    return sameProof(canonicalizeProof(stored), proof);
+  } catch {
+    return false;
   }
 }

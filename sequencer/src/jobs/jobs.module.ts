@@ -4,11 +4,12 @@ import { ModelsModule } from '../models/models.module';
 import { JobQueueService } from './job-queue.service';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
+import { StreamLimiterService } from './stream-limiter.service';
 
 @Module({
   imports: [ModelsModule],
   controllers: [JobsController],
-  providers: [JobsService, JobQueueService],
+  providers: [JobsService, JobQueueService, StreamLimiterService],
   exports: [JobsService, JobQueueService],
 })
 export class JobsModule {}

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
-import { Interface, getAddress } from 'ethers';
+import { Interface, dataLength, getBytes } from 'ethers';
 import { DataSource, QueryFailedError } from 'typeorm';
 
 import { COMMIT_DOMAIN, commitVector, quantizeInput } from '@verity/circuits';
@@ -29,18 +29,26 @@ import { ModelsService } from '../models/models.service';
 import type { SubmitJobDto, SubmitJobResponseDto } from './dto/submit-job.dto';
 import { mapJob, type JobViewDto } from './dto/job-view.dto';
 import { JobEventEntity } from './job-event.entity';
+import type { JobStatus } from './job-status';
 import { JobEntity } from './job.entity';
+import { parseAddress } from './parseAddress';
 
 const UINT128_MAX = (1n << 128n) - 1n;
-const UINT64_MAX = (1n << 64n) - 1n;
+/** The jobs table keeps deadlines in a signed 64-bit column. */
+const INT64_MAX = (1n << 63n) - 1n;
 /** How long a chain read (fee, balance) is trusted at intake; the market re-checks everything when it opens. */
 const CHAIN_CACHE_MS = 2_000;
 
 export const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-/** ERC-1271's magic value: `bytes4(keccak256("isValidSignature(bytes32,bytes)"))`. */
-const ERC1271_MAGIC = '0x1626ba7e';
+/**
+ * ERC-1271's magic value `bytes4(keccak256("isValidSignature(bytes32,bytes)"))` as the whole 32-byte return word:
+ * the market compares the full word (a wallet answering the selector with garbage after it is refused there).
+ */
+const ERC1271_MAGIC_WORD = '0x1626ba7e' + '00'.repeat(28);
 const ERC1271 = new Interface(['function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)']);
+/** The market's ERC1271_GAS_LIMIT: a wallet that needs more fails there, so it is refused here too. */
+const ERC1271_GAS_LIMIT = 100_000n;
 
 /**
  * Job intake and reads. Intake checks everything the market will check when it opens the job (signature, nonce,
@@ -80,12 +88,19 @@ export class JobsService {
       if (value >= SNARK_SCALAR_FIELD) throw new ValidationError(`${field} must be below the BN254 field modulus`);
     if (request.reward === 0n) throw new ValidationError('reward must be greater than 0');
     if (request.reward > UINT128_MAX) throw new ValidationError('reward must fit in 128 bits');
-    if (request.deadline > UINT64_MAX) throw new ValidationError('deadline must fit in 64 bits');
+    if (request.deadline > INT64_MAX) throw new ValidationError('deadline must be at most 2^63 - 1 (unix seconds)');
     const now = BigInt(Math.floor(Date.now() / 1000));
-    if (request.deadline < now + BigInt(this.config.jobs.minDeadlineSeconds))
+    const { minDeadlineSeconds, maxDeadlineSeconds } = this.config.jobs;
+    if (request.deadline < now + BigInt(minDeadlineSeconds))
       throw new ValidationError(
-        `deadline ${request.deadline} is ${request.deadline < now ? 'in the past' : 'too close'}: it must be at least ${this.config.jobs.minDeadlineSeconds} s from now (${now})`,
+        `deadline ${request.deadline} is ${request.deadline < now ? 'in the past' : 'too close'}: it must be at least ${minDeadlineSeconds} s from now (${now})`,
       );
+    // A far deadline would lock the requester's escrow (and the job's queue slot) for as long: bounded.
+    if (request.deadline > now + BigInt(maxDeadlineSeconds))
+      throw new ValidationError(
+        `deadline ${request.deadline} is too far ahead: it must be at most ${maxDeadlineSeconds} s from now (${now})`,
+      );
+    const requester = parseAddress({ field: 'request.requester', value: r.requester });
 
     const model = await this.models.getActive(r.modelId);
     // Shape, finiteness and the model's declared range, with the element named; then the commitment.
@@ -103,7 +118,6 @@ export class JobsService {
 
     const { deployment } = this.chain.get();
     const domain = marketDomain(deployment.l2.chainId, deployment.verity.l2.InferenceMarket);
-    const requester = getAddress(r.requester);
     const digest = hashJobRequest(domain, request);
     await this.checkSignature(domain, request, dto.signature, requester, digest);
     const jobId = jobIdFromDigest(digest, requester).toString();
@@ -180,22 +194,35 @@ export class JobsService {
     digest: string,
   ) {
     let signer: string | undefined;
-    try {
-      signer = recoverJobRequestSigner(domain, request, signature, digest);
-    } catch {
-      // Not a 65-byte ECDSA signature: only a contract wallet (ERC-1271) can vouch for it.
-    }
+    // The market's ECDSA check (OpenZeppelin) takes v = 27 or 28 only: a v of 0/1 recovers here but not there.
+    const badV = dataLength(signature) === 65 && ![27, 28].includes(getBytes(signature)[64]!);
+    if (!badV)
+      try {
+        signer = recoverJobRequestSigner(domain, request, signature, digest);
+      } catch {
+        // Not a 65-byte ECDSA signature: only a contract wallet (ERC-1271) can vouch for it.
+      }
     if (signer === requester) return;
+    // Asked every time, never cached: a wallet deployed (or fixed) after a refusal must be able to try again.
     const { l2 } = this.chain.get();
     if ((await l2.getCode(requester)) !== '0x') {
       const data = ERC1271.encodeFunctionData('isValidSignature', [digest, signature]);
-      const answer = await l2.call({ to: requester, data }).catch(() => '0x');
-      if (answer.slice(0, 10).toLowerCase() === ERC1271_MAGIC) return;
+      // As the market calls it: at most ERC1271_GAS_LIMIT for the wallet itself (plus this call's intrinsic gas,
+      // which an eth_call also charges), and the first 32-byte word of the answer must be the magic word.
+      const calldataGas = getBytes(data).reduce((sum, b) => sum + (b === 0 ? 4n : 16n), 0n);
+      const gasLimit = ERC1271_GAS_LIMIT + 21_000n + calldataGas;
+      const answer = await l2.call({ to: requester, data, gasLimit }).catch(() => '0x');
+      if (dataLength(answer) >= 32 && answer.slice(0, 66).toLowerCase() === ERC1271_MAGIC_WORD) return;
+      throw new SignatureInvalidError(
+        `the contract wallet ${requester} does not accept this signature (ERC-1271 isValidSignature must return the magic word within ${ERC1271_GAS_LIMIT} gas)`,
+      );
     }
     throw new SignatureInvalidError(
-      signer
-        ? `the request is signed by ${signer}, not by the requester ${requester} (check the chain id and market address of the EIP-712 domain)`
-        : 'the signature is not a valid signature of this request',
+      badV
+        ? 'the signature’s v byte must be 27 or 28 (the market refuses other values)'
+        : signer
+          ? `the request is signed by ${signer}, not by the requester ${requester} (check the chain id and market address of the EIP-712 domain)`
+          : 'the signature is not a valid signature of this request',
     );
   }
 
@@ -232,8 +259,10 @@ export class JobsService {
       .getMany();
   }
 
-  async exists(jobId: string): Promise<boolean> {
-    return (await this.dataSource.getRepository(JobEntity).countBy({ jobId })) > 0;
+  /** The job's status now, or undefined for an unknown job. */
+  async statusOf(jobId: string): Promise<JobStatus | undefined> {
+    const job = await this.dataSource.getRepository(JobEntity).findOne({ where: { jobId }, select: { status: true } });
+    return job?.status;
   }
 }
 

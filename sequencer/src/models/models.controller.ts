@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Put, Req, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Put, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
@@ -21,13 +21,15 @@ export class ModelsController {
   @Get()
   @ApiOkResponse({ type: [ModelViewDto] })
   async list(): Promise<ModelViewDto[]> {
-    return (await this.models.list()).map(mapModel);
+    const rows = await this.models.list();
+    return Promise.all(rows.map(async (m) => mapModel(m, await this.models.chainStatus(m))));
   }
 
   @Get(':id')
   @ApiOkResponse({ type: ModelViewDto })
   async get(@Param('id') id: string): Promise<ModelViewDto> {
-    return mapModel(await this.models.find(modelIdParam(id)));
+    const model = await this.models.find(modelIdParam(id));
+    return mapModel(model, await this.models.chainStatus(model));
   }
 
   @Get(':id/artifacts/:name')
@@ -40,16 +42,38 @@ export class ModelsController {
     return new StreamableFile(this.models.openArtifact(model, name as ArtifactName), { type: 'application/octet-stream' });
   }
 
-  /** Streams the body to disk while hashing it; the publisher signs `artifactMessage(id, name, sha256)`. */
+  /**
+   * The publisher signs `artifactMessage({chainId, registry, modelId, name, sha256, bytes})` and sends the SHA-256
+   * and the length in the headers; all of it is checked before the body is read, then the body is streamed to disk.
+   */
   @Put(':id/artifacts/:name')
   @ApiHeader({ name: 'X-Verity-Signature', description: 'EIP-191 signature of the publisher over the artifact message' })
+  @ApiHeader({ name: 'X-Content-SHA256', description: 'SHA-256 of the body, 64 hex digits (as signed)' })
+  @ApiHeader({ name: 'Content-Length', description: 'length of the body in bytes (as signed); chunked bodies are refused' })
   @ApiOkResponse({ type: ModelViewDto })
   async upload(
     @Param('id') id: string,
     @Param('name') name: string,
-    @Headers('x-verity-signature') signature: string | undefined,
     @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<ModelViewDto> {
-    return mapModel(await this.models.putArtifact(modelIdParam(id), name, req, signature));
+    const header = (key: string) => {
+      const value = req.headers[key];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    try {
+      const entity = await this.models.putArtifact(modelIdParam(id), name, {
+        signature: header('x-verity-signature'),
+        sha256: header('x-content-sha256'),
+        contentLength: header('content-length'),
+        contentType: header('content-type'),
+        body: req,
+      });
+      return mapModel(entity, await this.models.chainStatus(entity));
+    } catch (err) {
+      // Refused before (or while) the body arrived: close the connection rather than drain bytes we will not keep.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      throw err;
+    }
   }
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { Inject, Injectable } from '@nestjs/common';
@@ -12,7 +12,17 @@ import { checkVerificationKey, modelInterfaceOf, type ModelInterface, type Model
 import { sameVerifyingKey, toSolidityVerifyingKey, type SnarkjsVerificationKey } from '@verity/contracts';
 import { createLogger } from '@verity/core';
 import type { VerificationKey } from 'snarkjs';
-import { ArtifactInvalidError, ModelInactiveError, ModelNotFoundError, UnauthorizedError } from '../common/errors';
+import {
+  ArtifactInvalidError,
+  ArtifactTooLargeError,
+  BaseError,
+  ModelDeactivationScheduledError,
+  ModelInactiveError,
+  ModelNotFoundError,
+  UnauthorizedError,
+  UploadsBusyError,
+  ValidationError,
+} from '../common/errors';
 import { ChainService } from '../chain/chain.service';
 import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 import { ARTIFACT_NAMES, ModelEntity, type ArtifactName } from './model.entity';
@@ -20,23 +30,76 @@ import { ARTIFACT_NAMES, ModelEntity, type ArtifactName } from './model.entity';
 /** Artifacts a prover needs before a model can take jobs. */
 const REQUIRED: ArtifactName[] = ['manifest', 'program', 'wasm', 'zkey', 'vkey', 'onnx'];
 const CACHE_MS = 5_000;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export type LoadedModel = { entity: ModelEntity; manifest: ModelManifest; interface: ModelInterface; vkey: VerificationKey };
 
-/** The message a publisher signs (EIP-191) to upload one artifact: binds model, artifact and content. */
-export function artifactMessage(modelId: string, name: string, sha256: string): string {
-  return `Verity model artifact\nmodel: ${modelId}\nartifact: ${name}\nsha256: ${sha256}`;
+export type ArtifactMessageParameters = {
+  /** The L1 chain the ModelRegistry lives on. */
+  chainId: number | bigint;
+  /** The ModelRegistry the model is registered in. */
+  registry: string;
+  modelId: string;
+  name: string;
+  /** Lowercase hex SHA-256 of the artifact's bytes. */
+  sha256: string;
+  /** The artifact's length in bytes. */
+  bytes: number;
+};
+export type ArtifactMessageReturnType = string;
+
+/**
+ * The message a publisher signs (EIP-191) to upload one artifact: binds the registry and its chain (a signature for
+ * another deployment is worthless here), the model, the artifact, its content and its length.
+ */
+export function artifactMessage(parameters: ArtifactMessageParameters): ArtifactMessageReturnType {
+  const { chainId, registry, modelId, name, sha256, bytes } = parameters;
+  return [
+    'Verity model artifact',
+    `registry: ${getAddress(registry)} (chain ${chainId})`,
+    `model: ${modelId}`,
+    `artifact: ${name}`,
+    `sha256: ${sha256}`,
+    `bytes: ${bytes}`,
+  ].join('\n');
 }
+
+/** A model's status on L1 as last read: what decides whether it takes new jobs and leases. */
+export type ModelChainStatus = {
+  /** ModelRegistry.isActive: settlement still accepts it. */
+  active: boolean;
+  /** When a scheduled deactivation takes effect (L1 time); absent if none is scheduled. */
+  deactivatesAt?: Date;
+  /** Seconds from the read to that moment, by the L1 clock. */
+  secondsLeft?: number;
+  /** Date.now() of the read. */
+  readAt: number;
+};
+
+/** The headers and body of one artifact upload. */
+export type ArtifactUpload = {
+  signature?: string;
+  /** Declared SHA-256 (X-Content-SHA256). */
+  sha256?: string;
+  /** Declared length (Content-Length). */
+  contentLength?: string;
+  contentType?: string;
+  body: Readable;
+};
 
 /**
  * Models this sequencer serves: registered on L1 (the key there is what settlement checks), published here with
  * their proving artifacts by the model's publisher. Artifacts are stored under their content hash; a model takes
- * jobs once all of them are present and its verification key equals the one registered on L1.
+ * jobs once all of them are present, its verification key equals the one registered on L1, and L1 has no
+ * deactivation scheduled for it (read from ModelRegistry, cached a few seconds).
  */
 @Injectable()
 export class ModelsService {
   private readonly log = createLogger(ModelsService.name);
   private cache = new Map<string, { at: number; model?: LoadedModel }>();
+  private statuses = new Map<string, ModelChainStatus>();
+  private statusReads = new Map<string, Promise<ModelChainStatus>>();
+  private uploads = 0;
 
   constructor(
     @Inject(SEQUENCER_CONFIG) private readonly config: SequencerConfig,
@@ -49,10 +112,11 @@ export class ModelsService {
   }
 
   artifactPath(sha256: string): string {
+    if (!SHA256_HEX.test(sha256)) throw new ArtifactInvalidError('an artifact hash must be 64 lowercase hex digits');
     return join(this.config.artifactsDir, sha256);
   }
 
-  /** Every model with all its artifacts, active first. */
+  /** Every model with all its artifacts, oldest first. */
   async list(): Promise<ModelEntity[]> {
     const rows = await this.repo().find({ order: { createdAt: 'ASC' } });
     return rows.filter((m) => REQUIRED.every((n) => m.artifacts[n]));
@@ -64,19 +128,102 @@ export class ModelsService {
     return row;
   }
 
-  /** A model that may take a job now (cached a few seconds: intake calls this on every request). */
+  /**
+   * A model that may take a NEW job now: published, active on L1 and with no deactivation scheduled there (intake
+   * calls this on every request; the row and the L1 status are cached a few seconds).
+   */
   async getActive(modelId: string): Promise<LoadedModel> {
+    const model = await this.loaded(modelId);
+    const status = await this.chainStatus(model.entity);
+    if (!status.active) throw new ModelInactiveError(modelId);
+    if (status.deactivatesAt) throw new ModelDeactivationScheduledError(modelId, status.deactivatesAt);
+    return model;
+  }
+
+  /**
+   * A model whose proofs are still worth checking: active on L1, even if its deactivation is scheduled (jobs leased
+   * before the schedule was seen may still be proven and settle before it takes effect).
+   */
+  async getForProof(modelId: string): Promise<LoadedModel> {
+    const model = await this.loaded(modelId);
+    if (!(await this.chainStatus(model.entity)).active) throw new ModelInactiveError(modelId);
+    return model;
+  }
+
+  /**
+   * Of the models a prover asks for (none: all), those whose queued jobs may be leased now: active on L1 and, if a
+   * deactivation is scheduled, far enough from it that a lease plus the settlement margin fits before it.
+   */
+  async leasableModels(requested: string[]): Promise<string[]> {
+    const wanted = new Set(requested);
+    const rows = (await this.list()).filter((m) => wanted.size === 0 || wanted.has(m.modelId));
+    const room = this.config.jobs.leaseTimeoutMs / 1000 + this.config.models.deactivationMarginSeconds;
+    const leasable: string[] = [];
+    for (const row of rows) {
+      const status = await this.chainStatus(row);
+      if (!status.active) continue;
+      if (status.secondsLeft !== undefined && status.secondsLeft - (Date.now() - status.readAt) / 1000 < room) continue;
+      leasable.push(row.modelId);
+    }
+    return leasable;
+  }
+
+  /** The model's L1 status, read again once it is older than SEQUENCER_MODEL_STATUS_TTL_MS. */
+  async chainStatus(entity: ModelEntity): Promise<ModelChainStatus> {
+    const known = this.statuses.get(entity.modelId);
+    if (known && Date.now() - known.readAt < this.config.models.statusTtlMs) return known;
+    let read = this.statusReads.get(entity.modelId);
+    if (!read) {
+      read = this.readStatus(entity, known).finally(() => this.statusReads.delete(entity.modelId));
+      this.statusReads.set(entity.modelId, read);
+    }
+    return read;
+  }
+
+  private async readStatus(entity: ModelEntity, known: ModelChainStatus | undefined): Promise<ModelChainStatus> {
+    let status: ModelChainStatus;
+    try {
+      const { modelRegistry, l1 } = this.chain.get();
+      const [active, deactivatesAt, block] = await Promise.all([
+        modelRegistry.isActive(entity.modelId),
+        modelRegistry.deactivationTimeOf(entity.modelId),
+        l1.getBlock('latest'),
+      ]);
+      status = { active, readAt: Date.now() };
+      if (deactivatesAt !== 0n) {
+        status.deactivatesAt = new Date(Number(deactivatesAt) * 1000);
+        status.secondsLeft = Number(deactivatesAt) - (block?.timestamp ?? Math.floor(Date.now() / 1000));
+      }
+    } catch (err) {
+      // L1 unreachable: keep what was last seen (or the stored flag) for another period rather than fail intake.
+      this.log.warn({ modelId: entity.modelId, err: (err as Error).message }, 'model status not refreshed from L1');
+      status = { ...(known ?? { active: entity.active }), readAt: Date.now() };
+    }
+    this.statuses.set(entity.modelId, status);
+    if (status.active !== entity.active) {
+      await this.repo().update({ modelId: entity.modelId }, { active: status.active });
+      entity.active = status.active;
+      this.log.info({ modelId: entity.modelId, active: status.active }, 'model status changed on L1');
+    }
+    if (status.deactivatesAt && !known?.deactivatesAt)
+      this.log.info(
+        { modelId: entity.modelId, deactivatesAt: status.deactivatesAt.toISOString() },
+        'model deactivation scheduled on L1',
+      );
+    return status;
+  }
+
+  /** The model's row and parsed artifacts, cached a few seconds. */
+  private async loaded(modelId: string): Promise<LoadedModel> {
     const hit = this.cache.get(modelId);
     if (hit && Date.now() - hit.at < CACHE_MS) {
       if (!hit.model) throw new ModelNotFoundError(modelId);
-      if (!hit.model.entity.active) throw new ModelInactiveError(modelId);
       return hit.model;
     }
     const row = await this.repo().findOneBy({ modelId });
     const model = row && REQUIRED.every((n) => row.artifacts[n]) ? this.load(row) : undefined;
     this.cache.set(modelId, { at: Date.now(), model });
     if (!model) throw new ModelNotFoundError(modelId);
-    if (!model.entity.active) throw new ModelInactiveError(modelId);
     return model;
   }
 
@@ -95,44 +242,76 @@ export class ModelsService {
   }
 
   /**
-   * Stores one artifact streamed from the publisher. The publisher signs `artifactMessage(modelId, name, sha256)`;
-   * the signer must be the model's publisher on L1. The manifest creates the model; the vkey must equal the key
-   * registered on L1, and later artifacts must match the manifest's hashes where it records them.
+   * Stores one artifact streamed from the publisher. Everything that can be checked from the headers is checked
+   * before a byte of the body is read: the artifact name, the declared SHA-256 and length (at most
+   * SEQUENCER_MAX_ARTIFACT_BYTES), a free upload slot, and the publisher's signature over
+   * `artifactMessage({chainId, registry, modelId, name, sha256, bytes})`, whose signer must be the model's publisher
+   * on L1. Then the body streams into a temp file (never past the declared length) that is removed on every path
+   * but success; the content must hash to the declared SHA-256. The manifest creates the model; the vkey must equal
+   * the key registered on L1, and later artifacts must match the manifest's hashes where it records them.
    */
-  async putArtifact(modelId: string, name: string, body: Readable, signature: string | undefined): Promise<ModelEntity> {
+  async putArtifact(modelId: string, name: string, upload: ArtifactUpload): Promise<ModelEntity> {
     if (!(ARTIFACT_NAMES as readonly string[]).includes(name))
-      throw new ArtifactInvalidError(`unknown artifact '${name}' (one of ${ARTIFACT_NAMES.join(', ')})`);
+      throw new ArtifactInvalidError(`unknown artifact '${name.slice(0, 40)}' (one of ${ARTIFACT_NAMES.join(', ')})`);
+    const { signature } = upload;
     if (!signature || !/^0x[0-9a-fA-F]{130}$/.test(signature))
       throw new UnauthorizedError('upload needs the publisher’s signature in the X-Verity-Signature header');
-    const { modelRegistry } = this.chain.get();
-    if (!(await modelRegistry.isRegistered(modelId))) throw new ModelNotFoundError(`${modelId} (not registered on L1)`);
-    const publisher = getAddress(await modelRegistry.publisherOf(modelId));
+    const sha256 = upload.sha256?.toLowerCase();
+    if (!sha256 || !SHA256_HEX.test(sha256))
+      throw new ValidationError('the X-Content-SHA256 header must hold the artifact’s SHA-256 (64 hex digits)');
+    if (!upload.contentLength || !/^(0|[1-9][0-9]{0,15})$/.test(upload.contentLength))
+      throw new ValidationError('a Content-Length header is required (the signed byte length; chunked uploads are refused)');
+    const declared = Number(upload.contentLength);
+    const max = this.config.models.maxArtifactBytes;
+    if (declared > max)
+      throw new ArtifactTooLargeError(`the artifact is ${declared} bytes; this sequencer accepts at most ${max}`);
+    const type = upload.contentType?.split(';')[0]!.trim().toLowerCase();
+    if (type && type !== 'application/octet-stream')
+      throw new ValidationError(`send the artifact as application/octet-stream, not ${type.slice(0, 60)}`);
+    if (this.uploads >= this.config.models.maxConcurrentUploads)
+      throw new UploadsBusyError(this.config.models.maxConcurrentUploads);
 
-    mkdirSync(this.config.artifactsDir, { recursive: true });
-    const tmp = join(this.config.artifactsDir, `upload-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    body.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-    });
-    await pipeline(body, createWriteStream(tmp));
-    const sha256 = hash.digest('hex');
+    this.uploads++;
+    let tmp: string | undefined;
     try {
+      const { modelRegistry, deployment } = this.chain.get();
+      if (!(await modelRegistry.isRegistered(modelId))) throw new ModelNotFoundError(`${modelId} (not registered on L1)`);
+      const publisher = getAddress(await modelRegistry.publisherOf(modelId));
+      const message = artifactMessage({
+        chainId: deployment.l1.chainId,
+        registry: deployment.verity.l1.ModelRegistry,
+        modelId,
+        name,
+        sha256,
+        bytes: declared,
+      });
       let signer: string;
       try {
-        signer = getAddress(verifyMessage(artifactMessage(modelId, name, sha256), signature));
+        signer = getAddress(verifyMessage(message, signature));
       } catch {
         throw new UnauthorizedError('the artifact signature does not verify');
       }
-      if (signer !== publisher) throw new UnauthorizedError(`only the model’s publisher ${publisher} may upload its artifacts`);
-
+      if (signer !== publisher)
+        throw new UnauthorizedError(
+          `the artifact message is signed by ${signer}, not by the model’s publisher ${publisher} (for this registry and chain)`,
+        );
       const row = await this.repo().findOneBy({ modelId });
+      if (name !== 'manifest' && !row) throw new ArtifactInvalidError('upload the manifest first');
+      const setup = (row?.manifest as unknown as ModelManifest | undefined)?.setup;
+      if (name === 'zkey' && setup && setup.zkeySha256 !== sha256)
+        throw new ArtifactInvalidError('the zkey does not match the manifest’s zkeySha256');
+
+      // Only now is the body read.
+      mkdirSync(this.config.artifactsDir, { recursive: true });
+      tmp = join(this.config.artifactsDir, `upload-${process.pid}-${randomBytes(8).toString('hex')}`);
+      const actual = await this.receive(upload.body, tmp, declared);
+      if (actual !== sha256) throw new ArtifactInvalidError(`the body hashes to ${actual}, not the signed ${sha256}`);
+
       if (name === 'manifest') {
         const manifest = this.parseJson(tmp, 'manifest') as unknown as ModelManifest;
         if (manifest.modelId !== modelId) throw new ArtifactInvalidError(`the manifest is for model ${manifest.modelId}`);
         if (!manifest.setup) throw new ArtifactInvalidError('the manifest records no setup');
-      } else if (!row) throw new ArtifactInvalidError('upload the manifest first');
+      }
       if (name === 'vkey') {
         const vkey = checkVerificationKey(this.parseJson(tmp, 'vkey') as unknown as VerificationKey);
         const registered = await modelRegistry.verifyingKeyOf(modelId);
@@ -146,9 +325,6 @@ export class ModelsService {
         if (!sameVerifyingKey(toSolidityVerifyingKey(vkey as unknown as SnarkjsVerificationKey), onChain))
           throw new ArtifactInvalidError('this verification key is not the one registered on L1');
       }
-      const setup = (row?.manifest as unknown as ModelManifest | undefined)?.setup;
-      if (name === 'zkey' && setup && setup.zkeySha256 !== sha256)
-        throw new ArtifactInvalidError('the zkey does not match the manifest’s zkeySha256');
 
       renameSync(tmp, this.artifactPath(sha256));
       const manifest =
@@ -158,16 +334,40 @@ export class ModelsService {
         name: String(manifest.name),
         publisher,
         manifest,
-        artifacts: { ...(row?.artifacts ?? {}), [name]: { sha256, bytes } },
+        artifacts: { ...(row?.artifacts ?? {}), [name]: { sha256, bytes: declared } },
         active: await modelRegistry.isActive(modelId),
       });
       await this.repo().save(entity);
       this.cache.delete(modelId);
-      this.log.info({ modelId, artifact: name, sha256, bytes }, 'model artifact stored');
+      this.statuses.delete(modelId);
+      this.log.info({ modelId, artifact: name, sha256, bytes: declared }, 'model artifact stored');
       return entity;
     } finally {
-      rmSync(tmp, { force: true });
+      if (tmp) rmSync(tmp, { force: true });
+      this.uploads--;
     }
+  }
+
+  /** Streams `body` into `file`, never past `declared` bytes; returns the content's SHA-256 (hex). */
+  private async receive(body: Readable, file: string, declared: number): Promise<string> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        if (bytes > declared) return done(new ArtifactTooLargeError(`the body is longer than the signed ${declared} bytes`));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+    } catch (err) {
+      if (err instanceof BaseError) throw err;
+      throw new ValidationError(`the upload ended after ${bytes} of ${declared} bytes (the connection was interrupted)`);
+    }
+    if (bytes !== declared) throw new ValidationError(`the body has ${bytes} bytes, not the signed ${declared}`);
+    return hash.digest('hex');
   }
 
   private parseJson(file: string, what: string): Record<string, unknown> {

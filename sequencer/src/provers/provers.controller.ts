@@ -8,6 +8,7 @@ import { ProverSessionsService } from '../auth/prover-sessions.service';
 import { JobQueueService, type LeasedJob } from '../jobs/job-queue.service';
 import { jobIdParam } from '../jobs/jobs.controller';
 import { ChallengeDto, LeaseDto, RegisterDto } from './dto';
+import { LeasePolicyService } from './lease-policy.service';
 import { ProverEntity } from './prover.entity';
 
 @ApiTags('provers')
@@ -16,6 +17,7 @@ export class ProversController {
   constructor(
     private readonly sessions: ProverSessionsService,
     private readonly queue: JobQueueService,
+    private readonly policy: LeasePolicyService,
     private readonly dataSource: DataSource,
   ) {}
 
@@ -42,7 +44,10 @@ export class ProversController {
     return { ok: true };
   }
 
-  /** The oldest open job this prover serves, or 204 when there is none. */
+  /**
+   * The oldest open job this prover serves, or 204 when there is none. Refused while the prover's heartbeat has
+   * lapsed (401), once it is no longer staked (403) or while it holds the most leases one prover may (429).
+   */
   @Post('lease')
   @UseGuards(ProverAuthGuard)
   @ApiBearerAuth()
@@ -51,7 +56,7 @@ export class ProversController {
     @Req() req: ProverRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<LeasedJob | undefined> {
-    const job = await this.queue.lease(req.prover, dto.models ?? []);
+    const job = await this.policy.lease(req.prover, dto.models ?? [], (models) => this.queue.lease(req.prover, models));
     res.status(job ? 200 : 204);
     return job;
   }

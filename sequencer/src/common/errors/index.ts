@@ -113,3 +113,60 @@ export class ArtifactInvalidError extends BaseError {
     super('ARTIFACT_INVALID', shortMessage);
   }
 }
+
+/** Too many event streams open (in all, or from one client address): close one, or retry later. */
+export class TooManyStreamsError extends BaseError {
+  override name = 'TooManyStreamsError';
+  constructor(shortMessage: string) {
+    super('RATE_LIMITED', shortMessage);
+  }
+}
+
+/** A model whose deactivation is scheduled on L1 takes no new jobs (jobs already accepted may still settle). */
+export class ModelDeactivationScheduledError extends BaseError {
+  override name = 'ModelDeactivationScheduledError';
+  constructor(modelId: string, deactivatesAt: Date) {
+    super(
+      'MODEL_INACTIVE',
+      `model ${modelId} is being deactivated on L1 (effective ${deactivatesAt.toISOString()}): it accepts no new jobs`,
+    );
+  }
+}
+
+/** An artifact upload larger than this sequencer accepts. */
+export class ArtifactTooLargeError extends BaseError {
+  override name = 'ArtifactTooLargeError';
+  constructor(shortMessage: string) {
+    super('PAYLOAD_TOO_LARGE', shortMessage);
+  }
+}
+
+/** Every artifact upload slot is taken: retry later. */
+export class UploadsBusyError extends BaseError {
+  override name = 'UploadsBusyError';
+  constructor(limit: number) {
+    super('RATE_LIMITED', `${limit} artifact upload(s) already in progress: retry in a moment`);
+  }
+}
+
+/** The prover already holds as many leases as one prover may. */
+export class ProverLeaseLimitError extends BaseError {
+  override name = 'ProverLeaseLimitError';
+  constructor(prover: string, limit: number) {
+    super(
+      'RATE_LIMITED',
+      `prover ${prover} already holds ${limit} lease(s), the most one prover may: submit or return one first`,
+    );
+  }
+}
+
+/** The prover's heartbeat lapsed: it gets no lease until it sends one (POST /v1/provers/heartbeat). */
+export class ProverHeartbeatLapsedError extends BaseError {
+  override name = 'ProverHeartbeatLapsedError';
+  constructor(prover: string, timeoutSeconds: number) {
+    super(
+      'UNAUTHORIZED',
+      `no heartbeat from prover ${prover} in the last ${timeoutSeconds} s: send POST /v1/provers/heartbeat, then lease again`,
+    );
+  }
+}

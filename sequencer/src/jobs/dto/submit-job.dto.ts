@@ -13,12 +13,20 @@ import {
   Matches,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 
-/** A uint256 as a canonical decimal string (no sign, no leading zeros, at most 78 digits). */
+/** A canonical decimal string (no sign, no leading zeros, at most 78 digits: the length of 2^256 - 1). */
 export const UINT_DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
-const uint = (field: string) => Matches(UINT_DECIMAL, { message: `${field} must be a decimal integer string (uint256)` });
+export const UINT256_MAX = (1n << 256n) - 1n;
+/** 78 digits still reach past 2^256: the value is bounded too, else EIP-712 encoding throws deep inside intake. */
+export const isUint256 = (v: unknown): boolean => typeof v === 'string' && UINT_DECIMAL.test(v) && BigInt(v) <= UINT256_MAX;
+const uint = (field: string) =>
+  ValidateBy({
+    name: 'isUint256',
+    validator: { validate: isUint256, defaultMessage: () => `${field} must be a decimal integer string below 2^256 (uint256)` },
+  });
 
 /** The EIP-712 JobRequest fields plus the signer, as the market's `openJobs` takes them. */
 export class JobRequestDto {
