@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { TransactionReceipt } from 'ethers';
+import { isError, type TransactionReceipt } from 'ethers';
 import { DataSource } from 'typeorm';
 
-import { createLogger } from '@verity/core';
+import { decodeRevert } from '@verity/contracts';
+import { ContractRevertedError, createLogger } from '@verity/core';
 import { ChainService } from '../chain/chain.service';
 import { JobEntity } from '../jobs/job.entity';
 import { transitionJob } from '../jobs/transition-job';
@@ -17,7 +18,8 @@ const SKIP_REASONS = ['the job was not open', 'the proven terms differ from the 
  * Stage 7: once the L1 → L2 message of a settled batch has landed (the market has its hash), the sequencer sends
  * `releaseBatch` with the exact job tuples L1 settled, and the market pays each prover. The release is
  * permissionless and idempotent on chain (a batch releases once), so after a crash the market's own records tell
- * what already happened.
+ * what already happened. A release L2 would revert is not sent (no row); a pending one that was never sent is
+ * checked against the market first (someone else may have released the batch) and given up if it would revert.
  */
 @Injectable()
 export class ReleaseBatcher {
@@ -52,6 +54,19 @@ export class ReleaseBatcher {
         released += await this.reconcile(settled.jobIds, undefined);
         continue;
       }
+      try {
+        await market.releaseBatch.staticCall(settled.l1BatchId!, settled.settledJobs!, {
+          from: this.chain.senderFor('l2').address,
+        });
+      } catch (err) {
+        // A paused market, for one: nothing is recorded, the next round tries again.
+        if (!isError(err, 'CALL_EXCEPTION')) throw err;
+        this.log.warn(
+          { l1BatchId: settled.l1BatchId, error: decodeRevert(err, market.interface) ?? 'no reason' },
+          'releaseBatch would revert; not sent',
+        );
+        continue;
+      }
       const release = await repo.save({
         kind: 'release' as const,
         status: 'pending' as const,
@@ -68,8 +83,19 @@ export class ReleaseBatcher {
     const sender = this.chain.senderFor('l2');
     const { market } = this.chain.get();
     if (!batch.txId) {
+      // Never sent (a crash, or a send that failed): anyone may have released the batch since.
+      if ((await market.settledBatch(batch.l1BatchId!)).released)
+        return this.giveUp(batch, 'released on L2 by another sender before this release was sent');
       const data = market.interface.encodeFunctionData('releaseBatch', [batch.l1BatchId!, batch.settledJobs!]);
-      const tx = await sender.send({ purpose: `releaseBatch ${batch.l1BatchId}`, to: await market.getAddress(), data });
+      let tx;
+      try {
+        tx = await sender.send({ purpose: `releaseBatch ${batch.l1BatchId}`, to: await market.getAddress(), data });
+      } catch (err) {
+        // L2 would revert it now: given up, and tried afresh next round. Anything else (no funds, no chain) leaves
+        // it pending for the next round.
+        if (!(err instanceof ContractRevertedError)) throw err;
+        return this.giveUp(batch, `releaseBatch would revert: ${decodeRevert(err.cause, market.interface) ?? 'no reason'}`);
+      }
       await this.dataSource.getRepository(BatchEntity).update({ id: batch.id }, { txId: tx.id });
       batch.txId = tx.id;
     }
@@ -88,6 +114,15 @@ export class ReleaseBatcher {
     this.metrics.batches.inc({ kind: 'release', outcome: 'confirmed' });
     this.log.info({ l1BatchId: batch.l1BatchId, txHash: receipt.hash, released: n }, 'batch released on L2');
     return n;
+  }
+
+  /** Marks a release that was never sent failed; if the batch is released anyway, its jobs follow the market. */
+  private async giveUp(batch: BatchEntity, error: string): Promise<number> {
+    await this.dataSource.getRepository(BatchEntity).update({ id: batch.id }, { status: 'failed', error });
+    this.metrics.batches.inc({ kind: 'release', outcome: 'abandoned' });
+    this.log.warn({ batchId: batch.id, l1BatchId: batch.l1BatchId, error }, 'release abandoned before it was sent');
+    const { market } = this.chain.get();
+    return (await market.settledBatch(batch.l1BatchId!)).released ? this.reconcile(batch.jobIds, undefined) : 0;
   }
 
   /** Moves each `settled` job to what the market says it is now (released, refunded, or skipped). */
@@ -109,7 +144,11 @@ export class ReleaseBatcher {
       if (job?.status !== 'settled') continue;
       const onChain = await market.job(jobId);
       await this.dataSource.transaction(async (manager) => {
-        if (onChain.status === MARKET_STATUS.Released && onChain.prover.toLowerCase() === job.prover?.toLowerCase()) {
+        if (
+          onChain.status === MARKET_STATUS.Released &&
+          onChain.prover.toLowerCase() === job.prover?.toLowerCase() &&
+          onChain.outputCommitment.toString() === job.outputCommitment
+        ) {
           released++;
           await transitionJob(manager, {
             jobId,

@@ -1,9 +1,12 @@
 import { Transaction, type JsonRpcProvider, type TransactionReceipt, type TransactionRequest, type Wallet } from 'ethers';
 import type { DataSource } from 'typeorm';
 
-import { ChainUnavailableError, createLogger } from '@verity/core';
+import { BaseError, ChainUnavailableError, createLogger } from '@verity/core';
 import { toChainError } from '@verity/contracts';
 import { ChainTxEntity } from './chain-tx.entity';
+
+/** The node already has the transaction, or it is mined: a re-broadcast that changes nothing. */
+const BENIGN_REFUSAL = /already known|known transaction|already imported|nonce too low/i;
 
 export type SendTxParameters = {
   purpose: string;
@@ -21,6 +24,11 @@ export type SentTx = { id: string; txHash: string; nonce: bigint };
  * crash, `resume` re-broadcasts whatever was signed but not confirmed: the same bytes, the same nonce, so the chain
  * sees one transaction whatever happened to the process. Only the leader sequencer sends, so nonces never race
  * between processes; a mutex orders them within this one.
+ *
+ * A transaction the node refuses outright (insufficient funds, over the gas limit…) is deleted before the error
+ * surfaces, so its nonce goes to the next transaction instead of leaving a gap that blocks every later one. Only a
+ * row still `signed` can go: one the node answered with an error and does not hold. A broadcast whose outcome is
+ * unknown (the connection failed) keeps its row `signed`, and the next send broadcasts it again first.
  */
 export class TxSender {
   private readonly log = createLogger(TxSender.name);
@@ -51,6 +59,14 @@ export class TxSender {
   private async sendNow(tx: SendTxParameters): Promise<SentTx> {
     const { dataSource, provider, wallet, chainId } = this.parameters;
     const repo = dataSource.getRepository(ChainTxEntity);
+    // A transaction whose broadcast had no clear answer goes first: signing past it could leave a nonce gap.
+    for (const row of await repo.find({
+      where: { chainId, sender: wallet.address, status: 'signed' },
+      order: { nonce: 'ASC' },
+    }))
+      await this.rebroadcast(row).catch((err: unknown) => {
+        if (!(err instanceof TxRefusedError)) throw err; // dropped: its nonce goes to this transaction
+      });
     const onChain = BigInt(await provider.getTransactionCount(wallet.address, 'pending'));
     const last = await repo
       .createQueryBuilder('t')
@@ -58,14 +74,19 @@ export class TxSender {
       .where('t.chain_id = :chainId AND t.sender = :sender', { chainId, sender: wallet.address })
       .getRawOne<{ max: string | null }>();
     const recorded = last?.max != null ? BigInt(last.max) + 1n : 0n;
-    const nonce = onChain > recorded ? onChain : recorded;
-    const request: TransactionRequest = {
-      to: tx.to,
-      data: tx.data,
-      nonce: Number(nonce),
-      chainId,
-      gasLimit: tx.gasLimit ?? ((await provider.estimateGas({ from: wallet.address, to: tx.to, data: tx.data })) * 12n) / 10n,
-    };
+    // The node's next nonce, unless a recorded transaction holds it (the node lost it): then after all of ours.
+    const held = await repo.existsBy({ chainId, sender: wallet.address, nonce: onChain.toString() });
+    const nonce = held ? recorded : onChain;
+    let gasLimit = tx.gasLimit;
+    if (gasLimit === undefined) {
+      try {
+        gasLimit = ((await provider.estimateGas({ from: wallet.address, to: tx.to, data: tx.data })) * 12n) / 10n;
+      } catch (err) {
+        // A revert here is the caller's to handle (ContractRevertedError): nothing was signed.
+        throw toChainError(err);
+      }
+    }
+    const request: TransactionRequest = { to: tx.to, data: tx.data, nonce: Number(nonce), chainId, gasLimit };
     const fees = await provider.getFeeData();
     if (fees.maxFeePerGas !== null) {
       // Headroom over the current base fee so a slow block does not strand the transaction.
@@ -94,15 +115,53 @@ export class TxSender {
     try {
       await this.parameters.provider.send('eth_sendRawTransaction', [row.rawTx]);
     } catch (err) {
-      // Already known (a re-broadcast after a crash) is success; anything else is retried by `resume`.
-      if (!/already known|known transaction|already imported|nonce too low/i.test(String((err as Error).message)))
-        throw toChainError(err);
+      // Already known (a re-broadcast after a crash) is success.
+      if (!BENIGN_REFUSAL.test(String((err as Error).message))) {
+        const error = toChainError(err);
+        // Only a refusal the node answered, for a transaction it does not hold, frees the nonce. Anything else (a
+        // failed connection, a `sent` transaction the node may have passed on) keeps the row for a later broadcast.
+        if (row.status === 'signed' && refusedByNode(err) && !(await this.nodeHolds(row))) throw await this.drop(row, error);
+        throw error;
+      }
     }
     await this.parameters.dataSource.getRepository(ChainTxEntity).update({ id: row.id }, { status: 'sent' });
+    row.status = 'sent';
     this.log.debug(
       { chain: this.parameters.name, txHash: row.txHash, nonce: row.nonce, purpose: row.purpose },
       'transaction sent',
     );
+  }
+
+  /** Whether the node has the transaction (in its pool or mined); a failed lookup counts as yes. */
+  private async nodeHolds(row: ChainTxEntity): Promise<boolean> {
+    try {
+      return (await this.parameters.provider.getTransaction(row.txHash)) !== null;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Deletes a transaction the node refused, so the next one takes its nonce; returns the error to surface. */
+  private async drop(row: ChainTxEntity, error: BaseError): Promise<TxRefusedError> {
+    await this.parameters.dataSource.getRepository(ChainTxEntity).delete({ id: row.id, status: 'signed' });
+    this.log.warn(
+      { chain: this.parameters.name, txHash: row.txHash, nonce: row.nonce, purpose: row.purpose, error: error.shortMessage },
+      'transaction refused by the node; its nonce is free again',
+    );
+    return new TxRefusedError(row, error);
+  }
+
+  /** Records an unconfirmed row as mined if it is, else broadcasts it again. */
+  private async rebroadcast(row: ChainTxEntity): Promise<void> {
+    const receipt = await this.parameters.provider.getTransactionReceipt(row.txHash);
+    if (receipt)
+      await this.parameters.dataSource
+        .getRepository(ChainTxEntity)
+        .update(
+          { id: row.id },
+          { status: receipt.status === 1 ? 'confirmed' : 'reverted', blockNumber: String(receipt.blockNumber) },
+        );
+    else await this.broadcast(row);
   }
 
   /**
@@ -125,7 +184,9 @@ export class TxSender {
         throw new ChainUnavailableError({ details: `transaction ${row.txHash} not confirmed within ${timeoutMs} ms` });
       // A node that restarted (or dropped the transaction) gets the same bytes again now and then.
       if (!receipt && Date.now() > rebroadcast) {
-        await this.broadcast(row).catch(() => undefined);
+        await this.broadcast(row).catch((err: unknown) => {
+          if (err instanceof TxRefusedError) throw err; // gone: it will never be mined
+        });
         rebroadcast = Date.now() + 10_000;
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -151,7 +212,11 @@ export class TxSender {
     return undefined;
   }
 
-  /** After a restart: every signed-but-unconfirmed transaction is broadcast again (a no-op if the node has it). */
+  /**
+   * After a restart: every signed-but-unconfirmed transaction is broadcast again (a no-op if the node has it). One
+   * the node now refuses does not stop the others: a `signed` one is dropped (its nonce freed), a `sent` one stays
+   * for `waitConfirmed` to retry.
+   */
   async resume(): Promise<number> {
     const repo = this.parameters.dataSource.getRepository(ChainTxEntity);
     const open = await repo.find({
@@ -162,15 +227,31 @@ export class TxSender {
       order: { nonce: 'ASC' },
     });
     for (const row of open) {
-      const receipt = await this.parameters.provider.getTransactionReceipt(row.txHash);
-      if (receipt)
-        await repo.update(
-          { id: row.id },
-          { status: receipt.status === 1 ? 'confirmed' : 'reverted', blockNumber: String(receipt.blockNumber) },
-        );
-      else await this.broadcast(row);
+      try {
+        await this.rebroadcast(row);
+      } catch (err) {
+        // Refused now: a `signed` one was dropped; a `sent` one stays for waitConfirmed. A chain that is down throws.
+        if (!(err instanceof TxRefusedError) && !refusedByNode(toChainError(err).cause)) throw err;
+        this.log.warn({ chain: this.parameters.name, txHash: row.txHash, nonce: row.nonce }, 'resumed transaction refused');
+      }
     }
     if (open.length) this.log.info({ chain: this.parameters.name, count: open.length }, 'pending transactions resumed');
     return open.length;
+  }
+}
+
+/** The node answered the broadcast with a JSON-RPC error: it certainly did not take the transaction. */
+function refusedByNode(err: unknown): boolean {
+  const e = err as { error?: { code?: unknown }; info?: { error?: { code?: unknown } } } | null;
+  return typeof (e?.info?.error?.code ?? e?.error?.code) === 'number';
+}
+
+export class TxRefusedError extends BaseError {
+  override name = 'TxRefusedError';
+  constructor(row: ChainTxEntity, cause: BaseError) {
+    super('TX_REFUSED', `the node refused transaction ${row.txHash} (${row.purpose}): ${cause.shortMessage}`, {
+      details: `nonce ${row.nonce} is free again`,
+      cause,
+    });
   }
 }
