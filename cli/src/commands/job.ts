@@ -164,7 +164,7 @@ export function registerJobCommands(program: Command, getConfig: () => CliConfig
         [
           'input',
           record
-            ? 'the model, job and input commitment you signed (your saved record)'
+            ? 'opens the committed input you signed (your saved input and salt, model and job)'
             : 'not checked (no local record of this job)',
         ],
         ['prover', view.prover ?? '-'],
