@@ -5,7 +5,8 @@
  *   local PostgreSQL and on the embedded PGlite (batchers off: intake alone);
  * - latency of a job from submission to proven and to released (batchers on, one prover, relayer running);
  * - jobs per minute one prover sustains, per reference model (every model whose setup is cached).
- * Prints one JSON line, then a table. BENCH_REQUESTS (default 4000) and BENCH_CONNECTIONS (default 32) tune the load.
+ * Prints one JSON line, then a table. BENCH_REQUESTS (default 4000) and BENCH_CONNECTIONS (default 32) tune the load;
+ * BENCH_INTAKE_ONLY=1 measures the intake alone (no latency or prover throughput).
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,7 @@ import { bridgeVty, publishModel, signJob, stakeProver, startTestSequencer, type
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const REQUESTERS = 64;
+const INTAKE_ONLY = process.env.BENCH_INTAKE_ONLY === '1';
 
 type Load = { requestsPerSecond: number; p50: number; p99: number; accepted: number; non2xx: number; seconds: number };
 
@@ -181,91 +183,95 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
 
-    process.stderr.write('latency and prover throughput…\n');
-    const sequencer: TestSequencer = await startTestSequencer(devnet, {
-      SEQUENCER_WORKERS: 'on',
-      SEQUENCER_POLL_INTERVAL_MS: '50',
-      SEQUENCER_OPEN_BATCH_AGE_MS: '250',
-      SEQUENCER_SETTLE_BATCH_AGE_MS: '2000',
-    });
-    devnet.relayer.start();
-    try {
-      for (const m of models) await publishModel(devnet, sequencer.url, m);
-      await bridgeVty(devnet, 'prover', parseUnits('200', 18));
-      await stakeProver(devnet, 'prover', parseUnits('100', 18));
-      await bridgeVty(devnet, 'bob', parseUnits('200', 18));
-      const bob = new NonceManager(new Wallet(devnetRoleKey('bob'), devnet.l2Provider));
-      const market = InferenceMarket__factory.connect(devnet.deployment.verity!.l2.InferenceMarket, bob);
-      const token = new Contract(devnet.deployment.tokens.VTY!.l2, ['function approve(address,uint256) returns (bool)'], bob);
-      await (await token.getFunction('approve')(await market.getAddress(), parseUnits('150', 18))).wait();
-      await (await market.deposit(parseUnits('150', 18))).wait();
-      const db = sequencer.app.get(DataSource);
-      const digits = loadMnist().filter((s) => s.test);
-      const perModel: Record<
-        string,
-        { jobs: number; jobsPerMinute: number; proveSeconds: number; toProvenSeconds: number; toReleasedSeconds: number }
-      > = {};
-      for (const m of models) {
-        const jobs = m.manifest.name === 'iris-mlp' ? 12 : m.manifest.name === 'mnist-mlp' ? 8 : 4;
-        const daemon = new ProverDaemon({
-          sequencerUrl: sequencer.url,
-          privateKey: devnetRoleKey('prover'),
-          cacheDir: mkdtempSync(join(tmpdir(), 'bench-cache-')),
-          pollIntervalMs: 20,
-        });
-        await daemon.start();
-        // Warm-up: the first job loads the model and starts the prover process.
-        const ids: string[] = [];
-        const submit = async (i: number) => {
-          const input =
-            m.manifest.name === 'iris-mlp' ? [5.1 + (i % 5) / 10, 3.5, 1.4, 0.2] : Array.from(digits[i % digits.length]!.x);
-          const signed = await signJob(devnet, m, 'bob', input, {
-            reward: parseUnits('0.1', 18),
-            maxFee: parseUnits('0.01', 18),
+    if (!INTAKE_ONLY) {
+      process.stderr.write('latency and prover throughput…\n');
+      const sequencer: TestSequencer = await startTestSequencer(devnet, {
+        SEQUENCER_WORKERS: 'on',
+        SEQUENCER_POLL_INTERVAL_MS: '50',
+        SEQUENCER_OPEN_BATCH_AGE_MS: '250',
+        SEQUENCER_SETTLE_BATCH_AGE_MS: '2000',
+      });
+      devnet.relayer.start();
+      try {
+        for (const m of models) await publishModel(devnet, sequencer.url, m);
+        await bridgeVty(devnet, 'prover', parseUnits('200', 18));
+        await stakeProver(devnet, 'prover', parseUnits('100', 18));
+        await bridgeVty(devnet, 'bob', parseUnits('200', 18));
+        const bob = new NonceManager(new Wallet(devnetRoleKey('bob'), devnet.l2Provider));
+        const market = InferenceMarket__factory.connect(devnet.deployment.verity!.l2.InferenceMarket, bob);
+        const token = new Contract(devnet.deployment.tokens.VTY!.l2, ['function approve(address,uint256) returns (bool)'], bob);
+        await (await token.getFunction('approve')(await market.getAddress(), parseUnits('150', 18))).wait();
+        await (await market.deposit(parseUnits('150', 18))).wait();
+        const db = sequencer.app.get(DataSource);
+        const digits = loadMnist().filter((s) => s.test);
+        const perModel: Record<
+          string,
+          { jobs: number; jobsPerMinute: number; proveSeconds: number; toProvenSeconds: number; toReleasedSeconds: number }
+        > = {};
+        for (const m of models) {
+          const jobs = m.manifest.name === 'iris-mlp' ? 12 : m.manifest.name === 'mnist-mlp' ? 8 : 4;
+          const daemon = new ProverDaemon({
+            sequencerUrl: sequencer.url,
+            privateKey: devnetRoleKey('prover'),
+            cacheDir: mkdtempSync(join(tmpdir(), 'bench-cache-')),
+            pollIntervalMs: 20,
           });
-          const res = await fetch(`${sequencer.url}/v1/jobs`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(signed.body),
-          });
-          if (res.status !== 202) throw new Error(`refused: ${await res.text()}`);
-          return ((await res.json()) as { jobId: string }).jobId;
-        };
-        const warm = await submit(9999);
-        while (!daemon.proved.some((p) => p.jobId === warm)) await new Promise((r) => setTimeout(r, 50));
-        const started = Date.now();
-        for (let i = 0; i < jobs; i++) ids.push(await submit(i));
-        while (ids.some((id) => !daemon.proved.find((p) => p.jobId === id))) await new Promise((r) => setTimeout(r, 50));
-        const wall = (Date.now() - started) / 1000;
-        // Every job to released, then read each one's timeline.
-        for (;;) {
-          const { n } = (
-            (await db.query(`SELECT count(*)::int AS n FROM jobs WHERE job_id = ANY($1) AND status = 'released'`, [ids])) as {
-              n: number;
-            }[]
-          )[0]!;
-          if (n === ids.length) break;
-          await new Promise((r) => setTimeout(r, 200));
+          await daemon.start();
+          // Warm-up: the first job loads the model and starts the prover process.
+          const ids: string[] = [];
+          const submit = async (i: number) => {
+            const input =
+              m.manifest.name === 'iris-mlp' ? [5.1 + (i % 5) / 10, 3.5, 1.4, 0.2] : Array.from(digits[i % digits.length]!.x);
+            const signed = await signJob(devnet, m, 'bob', input, {
+              reward: parseUnits('0.1', 18),
+              maxFee: parseUnits('0.01', 18),
+            });
+            const res = await fetch(`${sequencer.url}/v1/jobs`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(signed.body),
+            });
+            if (res.status !== 202) throw new Error(`refused: ${await res.text()}`);
+            return ((await res.json()) as { jobId: string }).jobId;
+          };
+          const warm = await submit(9999);
+          while (!daemon.proved.some((p) => p.jobId === warm)) await new Promise((r) => setTimeout(r, 50));
+          const started = Date.now();
+          for (let i = 0; i < jobs; i++) ids.push(await submit(i));
+          while (ids.some((id) => !daemon.proved.find((p) => p.jobId === id))) await new Promise((r) => setTimeout(r, 50));
+          const wall = (Date.now() - started) / 1000;
+          // Every job to released, then read each one's timeline.
+          for (;;) {
+            const { n } = (
+              (await db.query(`SELECT count(*)::int AS n FROM jobs WHERE job_id = ANY($1) AND status = 'released'`, [ids])) as {
+                n: number;
+              }[]
+            )[0]!;
+            if (n === ids.length) break;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          const times = (await db.query(
+            `SELECT j.job_id, extract(epoch from min(e.created_at) FILTER (WHERE e.status = 'proven') - j.created_at) AS proven,
+                    extract(epoch from min(e.created_at) FILTER (WHERE e.status = 'released') - j.created_at) AS released
+             FROM jobs j JOIN job_events e ON e.job_id = j.job_id WHERE j.job_id = ANY($1) GROUP BY j.job_id, j.created_at`,
+            [ids],
+          )) as { proven: string; released: string }[];
+          perModel[m.manifest.name] = {
+            jobs,
+            jobsPerMinute: Number(((jobs / wall) * 60).toFixed(1)),
+            proveSeconds: Number(
+              median(daemon.proved.filter((p) => ids.includes(p.jobId)).map((p) => p.proveSeconds)).toFixed(2),
+            ),
+            toProvenSeconds: Number(median(times.map((t) => Number(t.proven))).toFixed(2)),
+            toReleasedSeconds: Number(median(times.map((t) => Number(t.released))).toFixed(2)),
+          };
+          await daemon.stop();
         }
-        const times = (await db.query(
-          `SELECT j.job_id, extract(epoch from min(e.created_at) FILTER (WHERE e.status = 'proven') - j.created_at) AS proven,
-                  extract(epoch from min(e.created_at) FILTER (WHERE e.status = 'released') - j.created_at) AS released
-           FROM jobs j JOIN job_events e ON e.job_id = j.job_id WHERE j.job_id = ANY($1) GROUP BY j.job_id, j.created_at`,
-          [ids],
-        )) as { proven: string; released: string }[];
-        perModel[m.manifest.name] = {
-          jobs,
-          jobsPerMinute: Number(((jobs / wall) * 60).toFixed(1)),
-          proveSeconds: Number(median(daemon.proved.filter((p) => ids.includes(p.jobId)).map((p) => p.proveSeconds)).toFixed(2)),
-          toProvenSeconds: Number(median(times.map((t) => Number(t.proven))).toFixed(2)),
-          toReleasedSeconds: Number(median(times.map((t) => Number(t.released))).toFixed(2)),
-        };
-        await daemon.stop();
+        result.perModel = perModel;
+      } finally {
+        await devnet.relayer.stop();
+        await sequencer.stop();
       }
-      result.perModel = perModel;
-    } finally {
-      await devnet.relayer.stop();
-      await sequencer.stop();
     }
 
     process.stdout.write(JSON.stringify(result) + '\n\n');
@@ -280,7 +286,7 @@ async function main(): Promise<void> {
         `${l.requestsPerSecond} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms (${l.accepted} accepted, ${l.non2xx} refused, ${CONNECTIONS} connections)`,
       ]);
     }
-    for (const [name, m] of Object.entries(result.perModel as Record<string, Record<string, number>>))
+    for (const [name, m] of Object.entries((result.perModel ?? {}) as Record<string, Record<string, number>>))
       rows.push([
         `${name}, one prover`,
         `${m.jobsPerMinute} jobs/min (prove ${m.proveSeconds} s); submit→proven ${m.toProvenSeconds} s, submit→released ${m.toReleasedSeconds} s`,

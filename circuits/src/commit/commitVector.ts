@@ -1,39 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import {
-  poseidon3,
-  poseidon4,
-  poseidon5,
-  poseidon6,
-  poseidon7,
-  poseidon8,
-  poseidon9,
-  poseidon10,
-  poseidon11,
-  poseidon12,
-  poseidon13,
-  poseidon14,
-  poseidon15,
-  poseidon16,
-} from 'poseidon-lite';
-
-/** Poseidon with 3..16 inputs (circomlib's constants), by input count. */
-const POSEIDON: Record<number, (inputs: bigint[]) => bigint> = {
-  3: poseidon3,
-  4: poseidon4,
-  5: poseidon5,
-  6: poseidon6,
-  7: poseidon7,
-  8: poseidon8,
-  9: poseidon9,
-  10: poseidon10,
-  11: poseidon11,
-  12: poseidon12,
-  13: poseidon13,
-  14: poseidon14,
-  15: poseidon15,
-  16: poseidon16,
-};
+import { poseidon } from './poseidon';
 
 /** Domain tags: an input and an output commitment can never be equal by construction. */
 export const COMMIT_DOMAIN = { input: 1n, output: 2n } as const;
@@ -67,15 +34,19 @@ export function randomSalt(): string {
  * Hiding Poseidon commitment to a vector of small signed integers, the same one the circuit computes:
  * h = length; for each chunk of up to 14 packed elements: h = Poseidon(2 + k)(h, domain, chunk of k); then
  * commitment = Poseidon3(domain, salt, h). A short vector costs a Poseidon3, not a Poseidon16 (intake computes this
- * for every request). Hand-rolled because circomlib offers Poseidon up to 16 inputs only. The caller range-checks
- * the values (the circuit does, see checkOpening).
+ * for every request). Hand-rolled because circomlib offers Poseidon up to 16 inputs only. The caller range-checks the
+ * values (the circuit does, see checkOpening).
  */
 export function commitVector(values: ArrayLike<number>, bits: number, domain: bigint, salt: bigint): bigint {
+  return poseidon([domain, salt, vectorHash(values, bits, domain)]);
+}
+
+function vectorHash(values: ArrayLike<number>, bits: number, domain: bigint): bigint {
   const elements = packValues(values, bits);
   let h = BigInt(values.length);
   for (let start = 0; start < elements.length; start += 14) {
     const chunk = elements.slice(start, start + 14);
-    h = POSEIDON[2 + chunk.length]!([h, domain, ...chunk]);
+    h = poseidon([h, domain, ...chunk]);
   }
-  return poseidon3([domain, salt, h]);
+  return h;
 }

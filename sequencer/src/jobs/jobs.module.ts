@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { ModelsModule } from '../models/models.module';
+import { IntakeWriter } from './intake-writer.service';
 import { JobQueueService } from './job-queue.service';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
@@ -9,7 +10,7 @@ import { StreamLimiterService } from './stream-limiter.service';
 @Module({
   imports: [ModelsModule],
   controllers: [JobsController],
-  providers: [JobsService, JobQueueService, StreamLimiterService],
+  providers: [JobsService, JobQueueService, StreamLimiterService, IntakeWriter],
   exports: [JobsService, JobQueueService],
 })
 export class JobsModule {}

@@ -2,17 +2,10 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 
 import { Inject, Injectable } from '@nestjs/common';
 import { Interface, dataLength, getBytes } from 'ethers';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import { COMMIT_DOMAIN, commitVector, quantizeInput } from '@verity/circuits';
-import {
-  hashJobRequest,
-  jobIdFromDigest,
-  marketDomain,
-  recoverJobRequestSigner,
-  SNARK_SCALAR_FIELD,
-  type JobRequest,
-} from '@verity/contracts';
+import { hashJobRequest, marketDomain, recoverJobRequestSigner, SNARK_SCALAR_FIELD, type JobRequest } from '@verity/contracts';
 import { createLogger } from '@verity/core';
 import {
   InsufficientBalanceError,
@@ -28,6 +21,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
 import type { SubmitJobDto, SubmitJobResponseDto } from './dto/submit-job.dto';
 import { mapJob, type JobViewDto } from './dto/job-view.dto';
+import { computeJobId } from './computeJobId';
+import { IntakeWriter, type IntakeRow } from './intake-writer.service';
 import { JobEventEntity } from './job-event.entity';
 import type { JobStatus } from './job-status';
 import { JobEntity } from './job.entity';
@@ -67,6 +62,7 @@ export class JobsService {
     private readonly chain: ChainService,
     private readonly models: ModelsService,
     private readonly metrics: MetricsService,
+    private readonly writer: IntakeWriter,
   ) {}
 
   async submit(dto: SubmitJobDto): Promise<SubmitJobResponseDto> {
@@ -120,7 +116,7 @@ export class JobsService {
     const domain = marketDomain(deployment.l2.chainId, deployment.verity.l2.InferenceMarket);
     const digest = hashJobRequest(domain, request);
     await this.checkSignature(domain, request, dto.signature, requester, digest);
-    const jobId = jobIdFromDigest(digest, requester).toString();
+    const jobId = computeJobId({ digest, requester }).toString();
 
     const feeBps = await this.currentFeeBps();
     const fee = (request.reward * feeBps) / 10_000n;
@@ -133,53 +129,35 @@ export class JobsService {
 
     const accessToken = randomBytes(32).toString('hex');
     const correlationId = randomUUID();
-    // One statement, one round trip, atomic: the balance guard (the prepaid balance must cover this job and every job
-    // of the requester accepted but not yet opened), the job, and its first event.
-    const insert = (prepaid: bigint) =>
-      this.dataSource.query<{ job_id: string }[]>(
-        `WITH guard AS (
-           SELECT $16::numeric - coalesce((SELECT sum(reward + fee) FROM jobs WHERE requester = $2 AND status = 'accepted'), 0)
-                  >= $17::numeric AS ok
-         ), job AS (
-           INSERT INTO jobs (job_id, requester, model_id, input_commitment, reward, max_fee, fee, deadline, nonce, signature,
-                             input, input_salt, access_token_hash, correlation_id, status)
-           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'accepted' FROM guard WHERE ok
-           RETURNING job_id
-         )
-         INSERT INTO job_events (job_id, status, details) SELECT job_id, 'accepted', $15 FROM job RETURNING job_id`,
-        [
-          jobId,
-          requester,
-          r.modelId,
-          r.inputCommitment,
-          r.reward,
-          r.maxFee,
-          fee.toString(),
-          String(r.deadline),
-          r.nonce,
-          dto.signature,
-          JSON.stringify(dto.input),
-          dto.inputSalt,
-          sha256Hex(accessToken),
-          correlationId,
-          JSON.stringify({ correlationId }),
-          prepaid.toString(),
-          needed.toString(),
-        ],
-      );
-    try {
-      let rows = await insert(balance);
-      // A balance that looks short may be stale (a deposit just landed): read the chain once more.
-      if (rows.length === 0) rows = await insert(await this.prepaidBalance(requester, true));
-      if (rows.length === 0)
-        throw new InsufficientBalanceError(needed.toString(), (await this.prepaidBalance(requester, false)).toString());
-    } catch (err) {
-      if (err instanceof QueryFailedError && /duplicate key/.test(err.message)) {
-        if (/jobs_pkey/.test(err.message)) throw new JobExistsError(jobId);
-        throw new NonceUsedError(requester, r.nonce);
-      }
-      throw err;
-    }
+    // Atomic per job, and grouped with the jobs arriving meanwhile (one statement, one commit; see IntakeWriter): the
+    // balance guard (the prepaid balance must cover this job and every job of the requester accepted but not yet
+    // opened), the job, and its first event. Answered once committed.
+    const row = (prepaid: bigint): IntakeRow => ({
+      jobId,
+      requester,
+      modelId: r.modelId,
+      inputCommitment: r.inputCommitment,
+      reward: r.reward,
+      maxFee: r.maxFee,
+      fee: fee.toString(),
+      deadline: String(r.deadline),
+      nonce: r.nonce,
+      signature: dto.signature,
+      input: JSON.stringify(dto.input),
+      inputSalt: dto.inputSalt,
+      accessTokenHash: sha256Hex(accessToken),
+      correlationId,
+      details: JSON.stringify({ correlationId }),
+      prepaid: prepaid.toString(),
+      needed: needed.toString(),
+    });
+    let outcome = await this.writer.write(row(balance));
+    // A balance that looks short may be stale (a deposit just landed): read the chain once more.
+    if (outcome === 'balance_short') outcome = await this.writer.write(row(await this.prepaidBalance(requester, true)));
+    if (outcome === 'balance_short')
+      throw new InsufficientBalanceError(needed.toString(), (await this.prepaidBalance(requester, false)).toString());
+    if (outcome === 'job_exists') throw new JobExistsError(jobId);
+    if (outcome === 'nonce_used') throw new NonceUsedError(requester, r.nonce);
     this.metrics.jobsAccepted.inc({ model: model.entity.name });
     this.metrics.intakeSeconds.observe((performance.now() - started) / 1000);
     this.log.info({ jobId, modelId: r.modelId, requester, correlationId }, 'job accepted');
