@@ -17,9 +17,10 @@ import { fail } from './output';
 import { registerStartCommand } from './commands/start';
 
 let config: CliConfig | undefined;
-function getConfig(): CliConfig {
+/** The config, loaded once; `defaults` fill in variables the environment leaves unset (a command's own defaults). */
+function getConfig(defaults: Record<string, string> = {}): CliConfig {
   if (!config) {
-    config = loadCliConfig();
+    config = loadCliConfig({ ...defaults, ...process.env });
     configureLogger(config.log);
   }
   return config;

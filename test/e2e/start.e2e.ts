@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { dropDatabase } from '@verity/core';
+import { Client } from 'pg';
+
+import { dropDatabase, ensureDatabase } from '@verity/core';
 import { freePort } from '@verity/rollup';
 import { expectOneLineError, verity } from '../helpers/cli';
 import { TEST_POSTGRES } from '../helpers/devnet';
@@ -24,6 +26,13 @@ describe('verity start and the requester CLI', () => {
   const databaseUrl = `${TEST_POSTGRES}/verity_start_${process.pid}`;
 
   beforeAll(async () => {
+    // What an earlier `verity start` leaves behind: state about chains that no longer exist (its sequencer signed
+    // at nonces the new devnet never reaches, so the demo's first transaction waited forever). It must be gone.
+    await ensureDatabase(databaseUrl);
+    const stale = new Client({ connectionString: databaseUrl });
+    await stale.connect();
+    await stale.query('CREATE TABLE left_by_an_earlier_devnet (nonce int); INSERT INTO left_by_an_earlier_devnet VALUES (7)');
+    await stale.end();
     home = mkdtempSync(join(tmpdir(), 'verity-start-'));
     const port = await freePort();
     env = {
@@ -59,6 +68,20 @@ describe('verity start and the requester CLI', () => {
     }
     await dropDatabase(databaseUrl).catch(() => undefined);
     rmSync(home, { recursive: true, force: true });
+  });
+
+  it('started from an empty database: nothing of an earlier devnet survives', async () => {
+    expect(output).toMatch(/emptied for the new devnet/);
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'left_by_an_earlier_devnet'`,
+      );
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await db.end();
+    }
   });
 
   it('ran the demo job from request to reward, with its transactions, and withdrew the reward', () => {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { NestFactory } from '@nestjs/core';
@@ -15,7 +16,7 @@ import {
   sharedProver,
   type CompiledModel,
 } from '@verity/circuits';
-import { InvalidArgumentError, nestLogger, startEmbeddedPostgres } from '@verity/core';
+import { dropDatabase, ensureDatabase, InvalidArgumentError, nestLogger, startEmbeddedPostgres } from '@verity/core';
 import { ProverDaemon } from '@verity/prover';
 import { clearDevnetState, devnetRoleKey, type Devnet } from '@verity/rollup';
 import { AppModule, configureApp, loadSequencerConfig } from '@verity/sequencer';
@@ -36,12 +37,23 @@ const FIRST_SETUP: Record<string, string> = { 'iris-mlp': '~1 min', 'mnist-mlp':
 
 type Started = { stop(): Promise<void> };
 
-/** PostgreSQL for the relayer and the sequencer: DATABASE_URL if set, else two embedded PGlite databases. */
+/**
+ * PostgreSQL for the relayer and the sequencer: DATABASE_URL if set, else two embedded PGlite databases. Either is
+ * emptied first: every start boots a new devnet, and state kept from an earlier one (a relayer cursor, the
+ * sequencer's transactions and nonces, its jobs) would describe chains that no longer exist (a second start would
+ * sign at a nonce the new chain never reaches, and wait forever).
+ */
 async function startDatabases(config: CliConfig): Promise<{ relayer: string; sequencer: string; poolSize: number } & Started> {
-  if (config.cli.databaseUrl)
-    return { relayer: config.cli.databaseUrl, sequencer: config.cli.databaseUrl, poolSize: 10, stop: async () => undefined };
+  const url = config.cli.databaseUrl;
+  if (url) {
+    say(`PostgreSQL database ${new URL(url).pathname.slice(1) || '(default)'} (DATABASE_URL), emptied for the new devnet`);
+    await dropDatabase(url);
+    await ensureDatabase(url);
+    return { relayer: url, sequencer: url, poolSize: 10, stop: async () => undefined };
+  }
   const dir = resolve('.verity', 'pglite');
-  say(`embedded PostgreSQL (PGlite) in ${dir} (set DATABASE_URL to use a server; a fresh database takes a few seconds)`);
+  say(`embedded PostgreSQL (PGlite) in ${dir}, fresh for the new devnet (set DATABASE_URL to use a server)`);
+  rmSync(dir, { recursive: true, force: true });
   // One instance each: a PGlite is a single session, and the relayer and the sequencer both use transactions.
   const relayer = await startEmbeddedPostgres({ dataDir: join(dir, 'relayer') });
   const sequencer = await startEmbeddedPostgres({ dataDir: join(dir, 'sequencer') }).catch(async (err: unknown) => {
@@ -137,7 +149,7 @@ async function followJob(api: SequencerApi, jobId: string): Promise<void> {
  * from request to reward, each step with its transaction, the result verified against the key on L1, and the
  * prover's reward withdrawn to L1. Everything keeps serving until Ctrl-C, unless --exit.
  */
-export function registerStartCommand(program: Command, getConfig: () => CliConfig): void {
+export function registerStartCommand(program: Command, getConfig: (defaults?: Record<string, string>) => CliConfig): void {
   program
     .command('start')
     .description('boot the whole stack and run a demo inference job from request to reward')
@@ -145,7 +157,8 @@ export function registerStartCommand(program: Command, getConfig: () => CliConfi
     .option('--models <names>', 'reference models to set up and register', 'iris-mlp,mnist-mlp')
     .option('--port <port>', 'sequencer API port (0: a free one)', '3000')
     .action(async (options: { exit?: boolean; models: string; port: string }) => {
-      const config = getConfig();
+      // The demo's own lines tell the story: the services only log warnings unless LOG_LEVEL asks for more.
+      const config = getConfig({ LOG_LEVEL: 'warn' });
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535)
         throw new InvalidArgumentError(`invalid --port '${options.port}'`);
       const names = options.models.split(',').filter(Boolean);
