@@ -41,7 +41,15 @@ const fixturesFile = join(fixturesDir, 'settlement.json');
  * forge's own binary from its platform package: the npm wrapper in node_modules/.bin exits 0 even when tests fail
  * (seen with @foundry-rs/forge 1.7.1), so it cannot be trusted to fail this suite.
  */
-const forgeBin = join(dirname(require.resolve(`@foundry-rs/forge-${process.platform === 'darwin' ? 'darwin' : 'linux'}-${process.arch === 'arm64' ? 'arm64' : 'amd64'}/package.json`)), 'bin', 'forge');
+const forgeBin = join(
+  dirname(
+    require.resolve(
+      `@foundry-rs/forge-${process.platform === 'darwin' ? 'darwin' : 'linux'}-${process.arch === 'arm64' ? 'arm64' : 'amd64'}/package.json`,
+    ),
+  ),
+  'bin',
+  'forge',
+);
 
 /** snarkjs writes G2 as [[x.c0, x.c1], [y.c0, y.c1], [1, 0]]; the precompile wants imaginary parts first. */
 const g2 = (p: string[][]): string[] => [p[0]![1]!, p[0]![0]!, p[1]![1]!, p[1]![0]!];
