@@ -161,11 +161,17 @@ export class IntakeWriter implements BeforeApplicationShutdown {
     if (batch.length === 0) return;
     this.queue = rest;
     for (const r of requesters) this.busy.add(r);
-    const done: Promise<void> = this.flush(batch).finally(() => {
-      for (const r of requesters) this.busy.delete(r);
-      this.inFlight.delete(done);
-      this.schedule();
-    });
+    // Should flush throw, the rows it has not answered are refused (a promise settles once: answered rows keep their
+    // answer), so no request hangs and no rejection goes unhandled.
+    const done: Promise<void> = this.flush(batch)
+      .catch((err: unknown) => {
+        for (const p of batch) p.reject(err);
+      })
+      .finally(() => {
+        for (const r of requesters) this.busy.delete(r);
+        this.inFlight.delete(done);
+        this.schedule();
+      });
     this.inFlight.add(done);
     this.schedule();
   }
@@ -190,13 +196,15 @@ export class IntakeWriter implements BeforeApplicationShutdown {
     // another job of the requester holding the nonce (the same job id means the same requester and nonce).
     const collided: Pending[] = [];
     const answered = new Set<Pending>();
-    for (const r of result) {
-      const p = batch[Number(r.ord) - 1]!;
+    for (const r of Array.isArray(result) ? result : []) {
+      const p = batch[Number(r.ord) - 1];
+      if (!p || answered.has(p)) continue;
       answered.add(p);
       if (!r.ok) p.resolve('balance_short');
       else if (r.stored) p.resolve('accepted');
       else collided.push(p);
     }
+    // A malformed answer must not leave a request hanging (a promise settles once: extra calls are no-ops).
     for (const p of batch) if (!answered.has(p)) p.reject(new Error('the intake statement did not answer for this row'));
     if (collided.length === 0) return;
     try {
