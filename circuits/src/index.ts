@@ -45,7 +45,7 @@ export type { ModelInterface, QuantProgram } from './quantize/types';
 export { modelInterfaceOf } from './model/modelInterfaceOf';
 export { loadModelFiles, type LoadModelFilesParameters } from './model/loadModelFiles';
 export { modelPaths, type ModelPaths } from './paths';
-export { REFERENCE_MODELS, type ReferenceModel } from '../models/referenceModels';
+export { REFERENCE_MODELS, referenceCompileParameters, type ReferenceModel } from '../models/referenceModels';
 export { loadMnist } from '../models/mnistData';
 export type { ModelManifest, ModelSetup } from './model/manifest';
 export * from './errors';

@@ -1,6 +1,17 @@
-import { TypedDataEncoder, Wallet } from 'ethers';
+import { randomBytes } from 'node:crypto';
 
-import { hashJobRequest, JOB_REQUEST_TYPES, jobIdOf, marketDomain, recoverJobRequestSigner, type JobRequest } from './jobRequest';
+import { AbiCoder, hexlify, keccak256, TypedDataEncoder, Wallet } from 'ethers';
+
+import {
+  hashJobRequest,
+  JOB_REQUEST_TYPES,
+  jobIdFromDigest,
+  jobIdOf,
+  marketDomain,
+  recoverJobRequestSigner,
+  SNARK_SCALAR_FIELD,
+  type JobRequest,
+} from './jobRequest';
 
 const domain = marketDomain(901, '0x8A791620dd6260079BF849Dc5567aDC3F2FdC318');
 const request: JobRequest = {
@@ -35,5 +46,20 @@ describe('job requests (EIP-712)', () => {
 
   it('binds the job id to the requester', () => {
     expect(jobIdOf(domain, request, '0x' + '11'.repeat(20))).not.toBe(jobIdOf(domain, request, '0x' + '22'.repeat(20)));
+  });
+
+  it('derives the job id as keccak256(abi.encode(digest, requester)) modulo the field, whatever the address case', () => {
+    for (let i = 0; i < 50; i++) {
+      const digest = hexlify(randomBytes(32));
+      const requester = Wallet.createRandom().address;
+      const abiEncoded = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['bytes32', 'address'], [digest, requester])));
+      expect(jobIdFromDigest(digest, requester)).toBe(abiEncoded % SNARK_SCALAR_FIELD);
+      expect(jobIdFromDigest(digest, requester.toLowerCase())).toBe(abiEncoded % SNARK_SCALAR_FIELD);
+    }
+  });
+
+  it('refuses a malformed digest or address for the job id', () => {
+    expect(() => jobIdFromDigest('0x12', '0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc')).toThrow(TypeError);
+    expect(() => jobIdFromDigest(hexlify(randomBytes(32)), '0x1234')).toThrow(TypeError);
   });
 });

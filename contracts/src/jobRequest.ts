@@ -1,5 +1,4 @@
 import {
-  AbiCoder,
   TypedDataEncoder,
   concat,
   dataSlice,
@@ -81,9 +80,18 @@ export function jobIdOf(domain: TypedDataDomain, request: JobRequest, requester:
   return jobIdFromDigest(hashJobRequest(domain, request), requester);
 }
 
-/** jobIdOf for a digest already computed (intake hashes each request once). */
+/**
+ * jobIdOf for a digest already computed (intake hashes each request once): keccak256(abi.encode(digest, requester))
+ * modulo the field. The 64 encoded bytes are laid out by hand: the generic ABI coder parses its type strings on every
+ * call, and intake derives an id per request.
+ */
 export function jobIdFromDigest(digest: string, requester: string): bigint {
-  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['bytes32', 'address'], [digest, requester]))) % SNARK_SCALAR_FIELD;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(digest) || !/^0x[0-9a-fA-F]{40}$/.test(requester))
+    throw new TypeError('jobIdFromDigest takes a 32-byte digest and a 20-byte address');
+  const encoded = Buffer.alloc(64);
+  encoded.write(digest.slice(2), 0, 'hex');
+  encoded.write(requester.slice(2), 44, 'hex');
+  return BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD;
 }
 
 /** secp256k1's group order n, and n/2: signatures with a larger s are refused (EIP-2), as the market refuses them. */

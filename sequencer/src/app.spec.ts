@@ -6,44 +6,16 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 
-import { writeDeployment, type Deployment } from '@verity/core';
+import { writeDeployment } from '@verity/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 import { dropDatabase } from '@verity/core';
 import { AppModule, configureApp } from './app.module';
 import { loadSequencerConfig, type SequencerConfig } from './config/config';
+import { placeholderDeployment } from './testing/placeholderDeployment';
 
-const address = (n: number) => '0x' + n.toString(16).padStart(40, '0');
-const deployment: Deployment = {
-  // Nothing listens on port 1: the chains count as down, which the health check must report.
-  l1: {
-    chainId: 900,
-    rpcUrl: 'http://127.0.0.1:1',
-    contracts: {
-      SuperchainConfig: address(1),
-      SystemConfig: address(2),
-      L2OutputOracle: address(3),
-      OptimismPortal: address(4),
-      L1CrossDomainMessenger: address(5),
-      L1StandardBridge: address(6),
-      OptimismMintableERC20Factory: address(7),
-    },
-  },
-  l2: {
-    chainId: 901,
-    rpcUrl: 'http://127.0.0.1:1',
-    contracts: {
-      L2CrossDomainMessenger: address(8),
-      L2StandardBridge: address(9),
-      OptimismMintableERC20Factory: address(10),
-      L1Block: address(11),
-      L2ToL1MessagePasser: address(12),
-    },
-  },
-  tokens: { VTY: { symbol: 'VTY', decimals: 18, l1: address(13), l2: address(14) } },
-  roles: { deployer: address(15), proposer: address(16), challenger: address(17), guardian: address(18), treasury: address(19) },
-  rollup: { finalizationPeriodSeconds: 12, submissionInterval: 2, l2BlockTime: 1 },
-};
+// Nothing listens on port 1: the chains count as down, which the health check must report.
+const deployment = placeholderDeployment();
 
 describe('sequencer HTTP app', () => {
   let app: INestApplication;
@@ -81,7 +53,7 @@ describe('sequencer HTTP app', () => {
   it('serves the network description without RPC URLs', async () => {
     const res = await request(app.getHttpServer()).get('/v1/network').expect(200);
     expect(res.body.l1.chainId).toBe(900);
-    expect(res.body.tokens[0]).toMatchObject({ symbol: 'VTY', l2: address(14) });
+    expect(res.body.tokens[0]).toMatchObject({ symbol: 'VTY', l2: deployment.tokens.VTY!.l2 });
     expect(JSON.stringify(res.body)).not.toContain('rpcUrl');
   });
 

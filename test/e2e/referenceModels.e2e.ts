@@ -1,6 +1,7 @@
 import {
   loadMnist,
   REFERENCE_MODELS,
+  referenceCompileParameters,
   circuitInput,
   compileModel,
   evaluateQuantized,
@@ -23,13 +24,7 @@ describe.each(['mnist-mlp', 'mnist-cnn'])('reference model %s', (name) => {
   const digits = loadMnist().filter((s, i) => s.test && i % 25 === 0);
 
   beforeAll(async () => {
-    model = await compileModel({
-      name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
+    model = await compileModel(referenceCompileParameters(spec));
   }, 300_000);
   // compileModel reads the r1cs with snarkjs, which starts bn128 worker threads: stop them so Jest can exit.
   afterAll(() => releaseCurves());

@@ -18,6 +18,7 @@ import {
   ptauPowerFor,
   randomSalt,
   REFERENCE_MODELS,
+  referenceCompileParameters,
   releaseCurves,
   setupModel,
   sharedProver,
@@ -106,10 +107,8 @@ describe('settlement contracts: forge suite over real Groth16 proofs', () => {
     models = [];
     for (const inputBits of [spec.inputBits, 11]) {
       const model = await compileModel({
+        ...referenceCompileParameters(spec),
         name: inputBits === spec.inputBits ? spec.name : `${spec.name}-in${inputBits}`,
-        onnx: spec.onnx(),
-        calibration: spec.calibration(),
-        inputMaxAbs: spec.inputMaxAbs,
         inputBits,
       });
       await setupModel({ model });

@@ -9,6 +9,7 @@ import type { VerificationKey } from 'snarkjs';
 
 import {
   REFERENCE_MODELS,
+  referenceCompileParameters,
   checkInputOpening,
   checkOutputOpening,
   checkVerificationKey,
@@ -50,13 +51,7 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
   const flowers = getNumbers();
 
   beforeAll(async () => {
-    model = await compileModel({
-      name: spec.name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
-    });
+    model = await compileModel(referenceCompileParameters(spec));
     await setupModel({ model });
   }, 600_000);
   afterAll(async () => {

@@ -8,7 +8,17 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Contract, NonceManager, Wallet, parseUnits } from 'ethers';
 
 import { BridgeClient } from '@verity/bridge';
-import { COMMIT_DOMAIN, commitVector, quantizeInput, randomSalt, type CompiledModel } from '@verity/circuits';
+import {
+  COMMIT_DOMAIN,
+  commitVector,
+  compileModel,
+  quantizeInput,
+  randomSalt,
+  REFERENCE_MODELS,
+  referenceCompileParameters,
+  setupModel,
+  type CompiledModel,
+} from '@verity/circuits';
 import {
   InferenceMarket__factory,
   ProverRegistry__factory,
@@ -18,6 +28,7 @@ import {
   type JobRequest,
 } from '@verity/contracts';
 import { dropDatabase } from '@verity/core';
+import { SequencerClient } from '@verity/prover';
 import { devnetRoleKey } from '@verity/rollup';
 import {
   AppModule,
@@ -31,6 +42,31 @@ import {
   type SequencerConfig,
 } from '@verity/sequencer';
 import { TEST_POSTGRES, type TestDevnet } from './devnet';
+
+/** VTY amounts in token units (18 decimals). */
+export const VTY = (n: string): bigint => parseUnits(n, 18);
+
+/** A reference model compiled and set up (both cached after the first run on a machine). */
+export async function setUpReferenceModel(name: string): Promise<CompiledModel> {
+  const model = await compileModel(referenceCompileParameters(REFERENCE_MODELS[name]!));
+  await setupModel({ model });
+  return model;
+}
+
+/** A prover session for a devnet role: challenge, signed registration, bearer token. */
+export async function proverSession(sequencerUrl: string, role: 'prover' | 'bob'): Promise<SequencerClient> {
+  const wallet = new Wallet(devnetRoleKey(role));
+  const client = new SequencerClient(sequencerUrl);
+  const { challenge, message } = await client.challenge(wallet.address);
+  const { token } = await client.register({
+    address: wallet.address,
+    challenge,
+    signature: await wallet.signMessage(message),
+    models: [],
+  });
+  client.setToken(token);
+  return client;
+}
 
 export type TestSequencer = {
   app: NestExpressApplication;

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 
 import {
   REFERENCE_MODELS,
+  referenceCompileParameters,
   checkInputOpening,
   checkOutputOpening,
   compileModel,
@@ -109,13 +110,7 @@ async function resolveModel(model: string, options: ModelOptions, quiet = false)
   const inputBits = parseInputBits(options.inputBits);
   let params;
   if (reference) {
-    params = {
-      name: reference.name,
-      onnx: reference.onnx(),
-      calibration: reference.calibration(),
-      inputMaxAbs: reference.inputMaxAbs,
-      inputBits: inputBits ?? reference.inputBits,
-    };
+    params = { ...referenceCompileParameters(reference), inputBits: inputBits ?? reference.inputBits };
   } else if (model.endsWith('.onnx')) {
     if (!existsSync(model)) throw new InvalidArgumentError(`ONNX file ${model} does not exist`);
     if (!options.calibration || !options.inputMaxAbs)

@@ -11,6 +11,7 @@ import {
   compileModel,
   loadMnist,
   REFERENCE_MODELS,
+  referenceCompileParameters,
   releaseCurves,
   setupModel,
   sharedProver,
@@ -78,11 +79,7 @@ async function prepareModels(names: string[]): Promise<CompiledModel[]> {
     if (!spec) throw new InvalidArgumentError(`unknown reference model '${name}' (${Object.keys(REFERENCE_MODELS).join(', ')})`);
     const started = Date.now();
     const model = await compileModel({
-      name,
-      onnx: spec.onnx(),
-      calibration: spec.calibration(),
-      inputMaxAbs: spec.inputMaxAbs,
-      inputBits: spec.inputBits,
+      ...referenceCompileParameters(spec),
       onProgress: (step) => say(`  ${name}: ${step}…`),
     });
     await setupModel({

@@ -9,12 +9,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 
-import { dropDatabase, writeDeployment, type Deployment } from '@verity/core';
+import { dropDatabase, writeDeployment } from '@verity/core';
 import { AppModule, configureApp } from '../app.module';
 import { loadSequencerConfig } from '../config/config';
 import { HealthController } from './health.controller';
-
-const address = (n: number) => '0x' + n.toString(16).padStart(40, '0');
+import { placeholderDeployment } from '../testing/placeholderDeployment';
 
 /** A JSON-RPC endpoint that answers eth_blockNumber (the one call the probe makes), standing in for a chain. */
 async function rpcServer(blockNumber: number): Promise<{ server: Server; url: string }> {
@@ -35,36 +34,6 @@ async function rpcServer(blockNumber: number): Promise<{ server: Server; url: st
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-const deploymentWith = (l1RpcUrl: string, l2RpcUrl: string): Deployment => ({
-  l1: {
-    chainId: 900,
-    rpcUrl: l1RpcUrl,
-    contracts: {
-      SuperchainConfig: address(1),
-      SystemConfig: address(2),
-      L2OutputOracle: address(3),
-      OptimismPortal: address(4),
-      L1CrossDomainMessenger: address(5),
-      L1StandardBridge: address(6),
-      OptimismMintableERC20Factory: address(7),
-    },
-  },
-  l2: {
-    chainId: 901,
-    rpcUrl: l2RpcUrl,
-    contracts: {
-      L2CrossDomainMessenger: address(8),
-      L2StandardBridge: address(9),
-      OptimismMintableERC20Factory: address(10),
-      L1Block: address(11),
-      L2ToL1MessagePasser: address(12),
-    },
-  },
-  tokens: { VTY: { symbol: 'VTY', decimals: 18, l1: address(13), l2: address(14) } },
-  roles: { deployer: address(15), proposer: address(16), challenger: address(17), guardian: address(18), treasury: address(19) },
-  rollup: { finalizationPeriodSeconds: 12, submissionInterval: 2, l2BlockTime: 1 },
-});
-
 describe('GET /health', () => {
   let app: INestApplication;
   let dir: string;
@@ -76,7 +45,7 @@ describe('GET /health', () => {
     const l1 = await rpcServer(7);
     const l2 = await rpcServer(11);
     servers.push(l1.server, l2.server);
-    writeDeployment(join(dir, 'addresses.json'), deploymentWith(l1.url, l2.url));
+    writeDeployment(join(dir, 'addresses.json'), placeholderDeployment(l1.url, l2.url));
     const config = loadSequencerConfig({
       SEQUENCER_DATABASE_URL: databaseUrl,
       SEQUENCER_DEPLOYMENT_FILE: join(dir, 'addresses.json'),
@@ -110,7 +79,7 @@ describe('GET /health', () => {
     const old = health.providerFor('l1');
     const moved = await rpcServer(42);
     servers.push(moved.server);
-    writeDeployment(join(dir, 'addresses.json'), deploymentWith(moved.url, 'http://127.0.0.1:1'));
+    writeDeployment(join(dir, 'addresses.json'), placeholderDeployment(moved.url, 'http://127.0.0.1:1'));
     const res = await request(app.getHttpServer()).get('/health').expect(503);
     expect(res.body.details).toMatchObject({ l1: { status: 'up', blockNumber: 42 }, l2: { status: 'down' } });
     expect(old.destroyed).toBe(true);

@@ -1,4 +1,6 @@
-import { BN254_BASE_FIELD, canonicalizeProof, sameProof } from './canonicalizeProof';
+import { BN254_P } from '@verity/circuits';
+
+import { canonicalizeProof, sameProof } from './canonicalizeProof';
 
 // Coordinates of a real snarkjs proof's shape (values need not be on the curve: only the encoding is checked here).
 const proof = () => ({
@@ -23,7 +25,7 @@ const proof = () => ({
   curve: 'bn128',
 });
 type Proof = ReturnType<typeof proof>;
-const P = BN254_BASE_FIELD;
+const P = BN254_P;
 
 describe('canonicalizeProof', () => {
   it('keeps a canonical proof as it is (coordinates 0 and p - 1 included)', () => {

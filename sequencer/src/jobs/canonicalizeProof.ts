@@ -2,9 +2,6 @@ import { BN254_P } from '@verity/circuits';
 
 import { ValidationError } from '../common/errors';
 
-/** The BN254 (alt_bn128) base field modulus p: every proof coordinate is an element of F_p. */
-export const BN254_BASE_FIELD: bigint = BN254_P;
-
 /** A Groth16 proof in the one encoding the sequencer stores and settles: snarkjs's JSON, canonical. */
 export type CanonicalGroth16Proof = {
   pi_a: [string, string, '1'];
@@ -24,7 +21,7 @@ const KEYS = new Set(['pi_a', 'pi_b', 'pi_c', 'protocol', 'curve']);
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function coordinate(value: unknown, path: string): string {
-  if (typeof value !== 'string' || !DECIMAL.test(value) || BigInt(value) >= BN254_BASE_FIELD)
+  if (typeof value !== 'string' || !DECIMAL.test(value) || BigInt(value) >= BN254_P)
     throw new ValidationError(
       `${path} must be a decimal string of a BN254 base field element (no sign, no leading zeros, below p), got ${describe(value)}`,
     );

@@ -5,7 +5,14 @@ import { Interface, dataLength, getBytes } from 'ethers';
 import { DataSource } from 'typeorm';
 
 import { COMMIT_DOMAIN, commitVector, quantizeInput } from '@verity/circuits';
-import { hashJobRequest, marketDomain, recoverJobRequestSigner, SNARK_SCALAR_FIELD, type JobRequest } from '@verity/contracts';
+import {
+  hashJobRequest,
+  jobIdFromDigest,
+  marketDomain,
+  recoverJobRequestSigner,
+  SNARK_SCALAR_FIELD,
+  type JobRequest,
+} from '@verity/contracts';
 import { createLogger } from '@verity/core';
 import {
   InsufficientBalanceError,
@@ -21,7 +28,6 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
 import type { SubmitJobDto, SubmitJobResponseDto } from './dto/submit-job.dto';
 import { mapJob, type JobViewDto } from './dto/job-view.dto';
-import { computeJobId } from './computeJobId';
 import { IntakeWriter, type IntakeRow } from './intake-writer.service';
 import { JobEventEntity } from './job-event.entity';
 import type { JobStatus } from './job-status';
@@ -116,7 +122,7 @@ export class JobsService {
     const domain = marketDomain(deployment.l2.chainId, deployment.verity.l2.InferenceMarket);
     const digest = hashJobRequest(domain, request);
     await this.checkSignature(domain, request, dto.signature, requester, digest);
-    const jobId = computeJobId({ digest, requester }).toString();
+    const jobId = jobIdFromDigest(digest, requester).toString();
 
     const feeBps = await this.currentFeeBps();
     const fee = (request.reward * feeBps) / 10_000n;
