@@ -1,16 +1,6 @@
-import {
-  TypedDataEncoder,
-  concat,
-  dataSlice,
-  getAddress,
-  getBytes,
-  hexlify,
-  keccak256,
-  toBeHex,
-  toUtf8Bytes,
-  verifyTypedData,
-  type TypedDataDomain,
-} from 'ethers';
+import { TypedDataEncoder, getBytes, keccak256, toUtf8Bytes, verifyTypedData, type TypedDataDomain } from 'ethers';
+
+import { checksumAddress, keccak256Bytes } from './keccak';
 
 /** BN254 scalar field: job ids are field elements so the circuit can take them as a public signal. */
 export const SNARK_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -68,8 +58,14 @@ export function hashJobRequest(domain: TypedDataDomain, request: JobRequest): st
     if (v < 0n || v > (i === 4 ? UINT64_MAX : UINT256_MAX))
       throw new RangeError('a job request field is out of its type’s range');
   });
-  const struct = keccak256(concat([JOB_REQUEST_TYPEHASH, ...fields.map((v) => toBeHex(v, 32))]));
-  return keccak256(concat(['0x1901', separator, struct]));
+  // abi.encode of the struct: the type hash, then each field as a 32-byte word.
+  const encoded = Buffer.alloc(32 * 7);
+  encoded.write(JOB_REQUEST_TYPEHASH.slice(2), 0, 'hex');
+  fields.forEach((v, i) => encoded.write(v.toString(16).padStart(64, '0'), 32 * (i + 1), 'hex'));
+  const message = Buffer.alloc(66);
+  message.write('1901' + separator.slice(2), 0, 'hex');
+  keccak256Bytes(encoded).copy(message, 34);
+  return '0x' + keccak256Bytes(message).toString('hex');
 }
 
 /**
@@ -91,7 +87,7 @@ export function jobIdFromDigest(digest: string, requester: string): bigint {
   const encoded = Buffer.alloc(64);
   encoded.write(digest.slice(2), 0, 'hex');
   encoded.write(requester.slice(2), 44, 'hex');
-  return BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD;
+  return BigInt('0x' + keccak256Bytes(encoded).toString('hex')) % SNARK_SCALAR_FIELD;
 }
 
 /** secp256k1's group order n, and n/2: signatures with a larger s are refused (EIP-2), as the market refuses them. */
@@ -111,14 +107,16 @@ export function recoverJobRequestSigner(
 ): string {
   const bytes = getBytes(signature);
   if (bytes.length !== 65) throw new Error('a job request signature has 65 bytes');
-  if (BigInt(hexlify(bytes.subarray(32, 64))) > HALF_N)
+  if (BigInt('0x' + Buffer.from(bytes.subarray(32, 64)).toString('hex')) > HALF_N)
     throw new Error('signature s is in the upper half of the curve order (EIP-2)');
   const v = bytes[64]!;
   const recovery = v >= 27 ? v - 27 : v;
   if (recovery !== 0 && recovery !== 1) throw new Error(`invalid signature v ${v}`);
   if (nativeSecp256k1) {
-    const publicKey = nativeSecp256k1.ecdsaRecover(bytes.subarray(0, 64), recovery, getBytes(digest), false);
-    return getAddress(dataSlice(keccak256(publicKey.subarray(1)), 12));
+    const message = Buffer.from(digest.slice(2), 'hex');
+    if (message.length !== 32 || !/^0x[0-9a-fA-F]{64}$/.test(digest)) throw new Error('a job request digest has 32 bytes');
+    const publicKey = nativeSecp256k1.ecdsaRecover(bytes.subarray(0, 64), recovery, message, false);
+    return checksumAddress(keccak256Bytes(publicKey.subarray(1)).subarray(12).toString('hex'));
   }
   return verifyTypedData(domain, types, request, signature);
 }

@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+
 import { Module, ValidationPipe, type ArgumentMetadata, type DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,7 +12,9 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { parseValidSubmitJob, SubmitJobDto } from './jobs/dto/submit-job.dto';
+import { installIntakeRoute } from './jobs/intake.route';
 import { JobsModule } from './jobs/jobs.module';
+import { JobsService } from './jobs/jobs.service';
 import { MetricsModule } from './metrics/metrics.module';
 import { ErrorFilter } from './middleware/error.filter';
 import { ModelsModule } from './models/models.module';
@@ -62,10 +66,15 @@ export function configureApp(
 ): void {
   // Bodies are bounded: a client cannot make the process buffer an arbitrary amount (413 past the limit).
   app.useBodyParser('json', { limit: config.http.maxBodyBytes });
-  app.useGlobalPipes(
-    new AppValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false }),
-  );
+  const pipe = new AppValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false });
+  app.useGlobalPipes(pipe);
   app.useGlobalFilters(new ErrorFilter());
+  installIntakeRoute({
+    server: app.getHttpServer() as Server,
+    jobs: app.get(JobsService),
+    pipe,
+    maxBodyBytes: config.http.maxBodyBytes,
+  });
   // A process that embeds the app (the CLI's `start`) handles its own signals: Nest would re-raise them and kill it.
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -77,6 +79,85 @@ describe('sequencer HTTP app', () => {
     } finally {
       await bare.close();
     }
+  });
+
+  describe('POST /v1/jobs (the intake route ahead of Express)', () => {
+    const valid = () => ({
+      request: {
+        modelId: '1',
+        inputCommitment: '2',
+        reward: '1000',
+        maxFee: '100',
+        deadline: Math.floor(Date.now() / 1000) + 3600,
+        nonce: '0',
+        requester: '0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc',
+      },
+      signature: '0x' + '11'.repeat(65),
+      input: [1, 2, 3, 4],
+      inputSalt: '5',
+    });
+    const post = (body: string, type = 'application/json') =>
+      request(app.getHttpServer()).post('/v1/jobs').set('content-type', type).send(body);
+
+    it('takes a well-formed request to the jobs service (an unknown model here), with the JSON error body', async () => {
+      const res = await post(JSON.stringify(valid())).expect(404);
+      expect(res.body).toMatchObject({ code: 'MODEL_NOT_FOUND' });
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    });
+
+    it('words a malformed body as class-validator does, naming every bad field', async () => {
+      const body = { ...valid(), signature: 'nope', input: ['x'] } as Record<string, unknown>;
+      delete body.inputSalt;
+      const res = await post(JSON.stringify(body)).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.message).toMatch(/signature/);
+      expect(res.body.message).toMatch(/inputSalt/);
+      expect(res.body.message).toMatch(/input/);
+      const extra = await post(JSON.stringify({ ...valid(), admin: true })).expect(400);
+      expect(extra.body.message).toMatch(/admin should not exist/);
+    });
+
+    it('refuses invalid JSON, a top level that is not an object, and an empty body with 400s', async () => {
+      for (const body of ['{"request":', '"a string"', '42', 'null', '', '   '])
+        expect((await post(body).expect(400)).body).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          message: expect.stringMatching(/not valid JSON/),
+        });
+    });
+
+    it('refuses a body over the limit with a 413, whether declared or streamed', async () => {
+      const big = JSON.stringify({ ...valid(), input: Array(600_000).fill(1) });
+      expect((await post(big).expect(413)).body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+      const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const server = app.getHttpServer() as Server;
+        const listening = server.listening
+          ? Promise.resolve()
+          : new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+        void listening.then(() => {
+          const { port } = server.address() as AddressInfo;
+          const req = httpRequest(
+            { host: '127.0.0.1', port, method: 'POST', path: '/v1/jobs', headers: { 'content-type': 'application/json' } },
+            (res) => {
+              let text = '';
+              res.on('data', (d: Buffer) => (text += d.toString()));
+              res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+            },
+          );
+          req.on('error', reject);
+          // No content-length: chunked, 2 MiB in 64 KiB chunks.
+          for (let i = 0; i < 32; i++) req.write(Buffer.alloc(65_536, 0x20));
+          req.end();
+        });
+      });
+      expect(streamed.status).toBe(413);
+      expect(JSON.parse(streamed.body)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    });
+
+    it('leaves other content types to the controller, which answers them with 4xx as before', async () => {
+      const res = await post(JSON.stringify(valid()), 'text/plain');
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
   });
 
   it('publishes its OpenAPI document', async () => {

@@ -5,11 +5,12 @@
  *   local PostgreSQL and on the embedded PGlite (batchers off: intake alone);
  * - latency of a job from submission to proven and to released (batchers on, one prover, relayer running);
  * - jobs per minute one prover sustains, per reference model (every model whose setup is cached).
- * Prints one JSON line, then a table. BENCH_REQUESTS (default 4000) and BENCH_CONNECTIONS (default 32) tune the load;
+ * Prints one JSON line, then a table. BENCH_REQUESTS (default 4000), BENCH_WARMUP (default 500, sent first and not
+ * measured) and BENCH_CONNECTIONS (default 32) tune the load;
  * BENCH_INTAKE_ONLY=1 measures the intake alone (no latency or prover throughput).
  */
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,6 +42,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const REQUESTERS = 64;
 const INTAKE_ONLY = process.env.BENCH_INTAKE_ONLY === '1';
+/** Requests sent before each intake measurement, not measured. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 500);
 
 type Load = { requestsPerSecond: number; p50: number; p99: number; accepted: number; non2xx: number; seconds: number };
 
@@ -93,6 +96,15 @@ async function signBodies(devnet: TestDevnet, model: CompiledModel, wallets: Wal
   return file;
 }
 
+/** The first `count` lines of a bodies file into one file, the rest into another (beside it). */
+function splitBodies(file: string, count: number): [string, string] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const [first, rest] = [join(file, '..', 'warmup.jsonl'), join(file, '..', 'measured.jsonl')];
+  writeFileSync(first, lines.slice(0, count).join('\n'));
+  writeFileSync(rest, lines.slice(count).join('\n'));
+  return [first, rest];
+}
+
 async function load(url: string, bodiesFile: string): Promise<Load> {
   const child = fork(join(__dirname, 'loadGenerator.js'), [url, bodiesFile, String(CONNECTIONS)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -130,8 +142,12 @@ async function intake(
   try {
     await publishModel(devnet, sequencer.url, model);
     // Nonces never repeat across runs: each run signs its own requests, offset by the jobs already accepted on chain.
-    const bodies = await signBodies(devnet, model, wallets, REQUESTS);
-    const result = await load(sequencer.url, bodies);
+    const bodies = await signBodies(devnet, model, wallets, WARMUP + REQUESTS);
+    const [warmup, measured] = splitBodies(bodies, WARMUP);
+    // Steady state: the first requests pay one-time costs (JIT, the WebAssembly Poseidon build, the first balance and
+    // fee reads), which would otherwise fill the p99 of a few thousand requests.
+    await load(sequencer.url, warmup);
+    const result = await load(sequencer.url, measured);
     rmSync(join(bodies, '..'), { recursive: true, force: true });
     return result;
   } finally {

@@ -36,58 +36,57 @@ export function httpStatusFor(code: string): number {
   return 500;
 }
 
+export type ErrorResponse = { status: number; body: unknown };
+
+const log = createLogger('ErrorFilter');
+
 /**
  * Every error leaves as `{ code, message, details? }`. Domain errors map through the table; Nest's own HTTP
  * errors (bad JSON, validation, unknown route) keep their status; anything else is a 500 with a generic body
- * and a correlation id that joins it to the log line.
+ * and a correlation id that joins it to the log line. Shared by the filter and the intake route (intake.route.ts).
  */
+export function errorResponse(exception: unknown): ErrorResponse {
+  if (exception instanceof BaseError) {
+    const status = httpStatusFor(exception.code);
+    if (status < 500 || status === 503)
+      return { status, body: { code: exception.code, message: exception.shortMessage, details: exception.details } };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse() as string | { message?: string | string[]; details?: unknown };
+    // Terminus reports an unhealthy dependency as a 503 whose body is the health report itself: keep it.
+    if (typeof body === 'object' && body.details !== undefined && status === 503) return { status, body };
+    const message =
+      typeof body === 'string'
+        ? body
+        : Array.isArray(body.message)
+          ? body.message.join('; ')
+          : (body.message ?? exception.message);
+    const code = status === 400 ? 'VALIDATION_FAILED' : status === 404 ? 'ROUTE_NOT_FOUND' : `HTTP_${status}`;
+    return { status, body: { code, message } };
+  }
+  // body-parser's own errors (malformed JSON, a body over the limit, a bad charset) reach here as plain errors
+  // carrying an HTTP status: they are the client's fault, so they get their 4xx, never a 500.
+  const parser = exception as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof parser.type === 'string' && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
+    const code = parser.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+    const message =
+      parser.type === 'entity.parse.failed'
+        ? `the request body is not valid JSON: ${String(parser.message)}`
+        : parser.status === 413
+          ? 'the request body is larger than this sequencer accepts'
+          : String(parser.message);
+    return { status: parser.status, body: { code, message } };
+  }
+  const correlationId = randomUUID();
+  log.error({ correlationId, err: exception instanceof Error ? exception.message : String(exception) }, 'unhandled error');
+  return { status: 500, body: { code: 'INTERNAL', message: 'internal error', details: `correlation id ${correlationId}` } };
+}
+
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  private readonly log = createLogger(ErrorFilter.name);
-
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (exception instanceof BaseError) {
-      const status = httpStatusFor(exception.code);
-      if (status < 500 || status === 503) {
-        response.status(status).json({ code: exception.code, message: exception.shortMessage, details: exception.details });
-        return;
-      }
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const body = exception.getResponse() as string | { message?: string | string[]; details?: unknown };
-      // Terminus reports an unhealthy dependency as a 503 whose body is the health report itself: keep it.
-      if (typeof body === 'object' && body.details !== undefined && status === 503) {
-        response.status(status).json(body);
-        return;
-      }
-      const message =
-        typeof body === 'string'
-          ? body
-          : Array.isArray(body.message)
-            ? body.message.join('; ')
-            : (body.message ?? exception.message);
-      const code = status === 400 ? 'VALIDATION_FAILED' : status === 404 ? 'ROUTE_NOT_FOUND' : `HTTP_${status}`;
-      response.status(status).json({ code, message });
-      return;
-    }
-    // body-parser's own errors (malformed JSON, a body over the limit, a bad charset) reach here as plain errors
-    // carrying an HTTP status: they are the client's fault, so they get their 4xx, never a 500.
-    const parser = exception as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
-    if (typeof parser.type === 'string' && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
-      const code = parser.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
-      const message =
-        parser.type === 'entity.parse.failed'
-          ? `the request body is not valid JSON: ${String(parser.message)}`
-          : parser.status === 413
-            ? 'the request body is larger than this sequencer accepts'
-            : String(parser.message);
-      response.status(parser.status).json({ code, message });
-      return;
-    }
-    const correlationId = randomUUID();
-    this.log.error({ correlationId, err: exception instanceof Error ? exception.message : String(exception) }, 'unhandled error');
-    response.status(500).json({ code: 'INTERNAL', message: 'internal error', details: `correlation id ${correlationId}` });
+    const { status, body } = errorResponse(exception);
+    host.switchToHttp().getResponse<Response>().status(status).json(body);
   }
 }
