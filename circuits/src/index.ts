@@ -33,6 +33,14 @@ export {
   type Phase2Contribution,
 } from './setup/phase2';
 export { ensurePtau } from './toolchain/ptau';
+export { developmentSetup, type DevelopmentSetupParameters, type DevelopmentSetupReturnType } from './setup/developmentSetup';
+export {
+  assertSetupRegistrable,
+  zkeyContributionCount,
+  DevelopmentSetupRefusedError,
+  type AssertSetupRegistrableParameters,
+} from './setup/assertSetupRegistrable';
+export { writeSyntheticCircuit, type WriteSyntheticCircuitParameters } from './setup/syntheticCircuit';
 export { sharedProver, ProvingFailedError, Groth16ProverProcess } from './toolchain/prover';
 export { calculateWitness } from './toolchain/calculateWitness';
 export { compileVerifier, type CompiledVerifier } from './toolchain/compileVerifier';
@@ -47,5 +55,5 @@ export { loadModelFiles, type LoadModelFilesParameters } from './model/loadModel
 export { modelPaths, type ModelPaths } from './paths';
 export { REFERENCE_MODELS, referenceCompileParameters, type ReferenceModel } from '../models/referenceModels';
 export { loadMnist } from '../models/mnistData';
-export type { ModelManifest, ModelSetup } from './model/manifest';
+export { isDevelopmentSetup, type ModelManifest, type ModelSetup } from './model/manifest';
 export * from './errors';

@@ -83,3 +83,10 @@ export function readDeployment(file: string): Deployment {
   if (!parsed.success) throw new InvalidArgumentError(`deployment file ${file} is malformed`, { details: parsed.error.message });
   return parsed.data;
 }
+
+/**
+ * The local devnet's L1 chain id (`verity devnet up`, `npm start`): the one chain where an INSECURE development setup
+ * may be registered, and only when someone asks for it. Here so the sequencer, which may not import the rollup
+ * package, knows it too.
+ */
+export const DEVNET_L1_CHAIN_ID = 900;

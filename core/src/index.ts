@@ -13,6 +13,7 @@ export {
 export { configureLogger, createLogger, type CreateLoggerParameters, type Logger } from './logger';
 export { parseEnv } from './parseEnv';
 export {
+  DEVNET_L1_CHAIN_ID,
   deploymentSchema,
   l1ContractsSchema,
   l2ContractsSchema,

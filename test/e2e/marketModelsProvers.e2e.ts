@@ -234,6 +234,23 @@ describe('models, provers and verification against a hostile party', () => {
       expect(tempUploads(artifactsDir)).toEqual([]);
     });
 
+    it('refuses a manifest recording an INSECURE development setup (SEQUENCER_ALLOW_DEVELOPMENT_SETUP is off)', async () => {
+      const manifest = JSON.parse(readFileSync(model.paths.manifest, 'utf8')) as { setup: Record<string, unknown> };
+      const body = Buffer.from(JSON.stringify({ ...manifest, setup: { ...manifest.setup, kind: 'development' } }));
+      const answer = (await rawPut(artifactUrl('manifest'), await signedHeaders('manifest', body), [body], {
+        end: true,
+      })) as RawAnswer;
+      expect(answer).toMatchObject({ status: 400, body: { code: 'ARTIFACT_INVALID' } });
+      expect(String(answer.body.message)).toMatch(/INSECURE development setup/);
+      // The served manifest is still the published one.
+      const served = await fetch(`${sequencer.url}/v1/models/${modelId}`).then(
+        (r) => r.json() as Promise<Record<string, unknown>>,
+      );
+      expect((served.manifest as { setup: { kind?: string } }).setup.kind).not.toBe('development');
+      expect((served.manifest as { setup: { contributions: unknown[] } }).setup.contributions.length).toBeGreaterThan(0);
+      expect(tempUploads(artifactsDir)).toEqual([]);
+    });
+
     it('refuses an artifact over the size limit, and a missing or malformed declared hash or length', async () => {
       const big = Buffer.alloc(MAX_ARTIFACT_BYTES + 1, 1);
       const tooBig = (await rawPut(artifactUrl('onnx'), await signedHeaders('onnx', big), [big], { end: true })) as RawAnswer;

@@ -2,12 +2,23 @@ import type { Phase2Contribution } from '../setup/phase2';
 
 /** How a model's proving key came to be: who could forge proofs with it, and the transcript to check that. */
 export type ModelSetup = {
-  /** True when phase 1 (powers of tau) was generated on this machine: its one contributor knows tau. */
+  /**
+   * `powers-of-tau`: phase 1 from a ceremony file (or a local one, then `insecure`) plus a verified phase 2.
+   * `development`: INSECURE, the proving key was written straight from toxic waste sampled on this machine (no
+   * powers of tau, no phase 2; `verity model setup --insecure-dev-setup`); never registered outside a local devnet.
+   * Absent in manifests written before development setups existed: those are all `powers-of-tau`.
+   */
+  kind?: 'powers-of-tau' | 'development';
+  /** True when the setup's toxic waste was (or could have been) known on this machine: local powers of tau, or a development setup. */
   insecure: boolean;
-  /** Human description of the powers of tau used. */
+  /** Human description of the powers of tau used (for a development setup: that there were none). */
   ptau: string;
+  /** Empty for a development setup. */
   ptauSha256: string;
-  /** Phase 2, oldest first; the last one is the final beacon. Verified against the r1cs and ptau (snarkjs). */
+  /**
+   * Phase 2, oldest first; the last one is the final beacon. Verified against the r1cs and ptau (snarkjs). Empty
+   * for a development setup.
+   */
   contributions: Phase2Contribution[];
   zkeySha256: string;
   vkeySha256: string;
@@ -33,3 +44,6 @@ export type ModelManifest = {
   rounding: string;
   setup?: ModelSetup;
 };
+
+/** A development setup: INSECURE, for tests and a local devnet only (see ModelSetup.kind). */
+export const isDevelopmentSetup = (setup: Pick<ModelSetup, 'kind'> | undefined): boolean => setup?.kind === 'development';

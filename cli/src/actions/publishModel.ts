@@ -4,9 +4,10 @@ import { join } from 'node:path';
 
 import { NonceManager, Wallet, type JsonRpcProvider } from 'ethers';
 
-import type { CompiledModel } from '@verity/circuits';
+import { assertSetupRegistrable, type CompiledModel } from '@verity/circuits';
 import { registerModelOnL1 } from '@verity/contracts';
 import { InvalidArgumentError, type Deployment } from '@verity/core';
+import { L1_CHAIN_ID } from '@verity/rollup';
 import { artifactMessage } from '@verity/sequencer';
 import type { SequencerApi } from '../sequencerApi';
 
@@ -18,6 +19,11 @@ export type PublishModelParameters = {
   l1: JsonRpcProvider;
   api: SequencerApi;
   publisherKey: string;
+  /**
+   * Accept a model whose setup is an INSECURE development one; honoured only on the local devnet (L1 chain
+   * L1_CHAIN_ID), refused everywhere else.
+   */
+  allowDevelopmentSetup?: boolean;
   onStep?: (step: string) => void;
 };
 
@@ -26,7 +32,8 @@ export type PublishModelReturnType = { l1TxHash?: string; l1Gas?: bigint; alread
 /**
  * `verity model register`: the verifying key and metadata go to ModelRegistry on L1 (what settlement checks proofs
  * against), then the proving artifacts to the sequencer, each signed by the publisher (the sequencer checks the
- * signer is the L1 publisher and that the key equals the registered one).
+ * signer is the L1 publisher and that the key equals the registered one). A development setup is refused
+ * (DevelopmentSetupRefusedError) before anything is sent, unless allowed explicitly and the chain is the devnet's.
  */
 export async function publishModel(parameters: PublishModelParameters): Promise<PublishModelReturnType> {
   const { model, deployment, api } = parameters;
@@ -35,6 +42,13 @@ export async function publishModel(parameters: PublishModelParameters): Promise<
     throw new InvalidArgumentError(
       `model ${model.manifest.name} has no setup yet: run \`verity model setup ${model.manifest.name}\``,
     );
+  assertSetupRegistrable({
+    model: model.manifest.name,
+    setup: model.manifest.setup,
+    zkey: model.paths.zkey,
+    chainId: deployment.l1.chainId,
+    developmentChainIds: parameters.allowDevelopmentSetup ? [L1_CHAIN_ID] : [],
+  });
   const publisher = new Wallet(parameters.publisherKey, parameters.l1);
   parameters.onStep?.('verifying key → ModelRegistry (L1)');
   const registered = await registerModelOnL1({

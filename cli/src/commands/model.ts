@@ -10,10 +10,12 @@ import {
   referenceCompileParameters,
   checkInputOpening,
   checkOutputOpening,
+  assertSetupRegistrable,
   compileModel,
   contributePhase2,
   ensurePtau,
   INPUT_BITS_RANGE,
+  isDevelopmentSetup,
   loadVerificationKey,
   proveInference,
   ptauPowerFor,
@@ -28,6 +30,7 @@ import {
   type CompiledModel,
 } from '@verity/circuits';
 import { BaseError, InvalidArgumentError, readDeployment } from '@verity/core';
+import { L1_CHAIN_ID } from '@verity/rollup';
 import { publishModel, referenceOnnxFile } from '../actions/publishModel';
 import type { CliConfig } from '../config';
 import { say, table } from '../output';
@@ -35,6 +38,9 @@ import { SequencerApi } from '../sequencerApi';
 import { resolvePrivateKey, type SignerOptions } from '../signer';
 
 type ModelOptions = { calibration?: string; inputMaxAbs?: string; inputBits?: string };
+type SetupOptions = ModelOptions & { ptau?: string; zkey?: string; beacon?: string; force?: boolean; insecureDevSetup?: boolean };
+type RegisterOptions = ModelOptions &
+  SignerOptions & { sequencer?: string; deployment?: string; allowDevelopmentSetup?: boolean };
 
 /** A file the CLI cannot write (missing directory, no permission): said before any slow work starts. */
 export class OutputFileError extends BaseError {
@@ -155,9 +161,11 @@ function printSummary(m: CompiledModel): void {
     ['files', m.paths.dir],
     [
       'setup',
-      x.setup
-        ? `${x.setup.insecure ? 'INSECURE local powers of tau' : x.setup.ptau}; phase 2: ${x.setup.contributions.length} contribution(s) incl. beacon`
-        : 'not yet (verity model setup)',
+      !x.setup
+        ? 'not yet (verity model setup)'
+        : isDevelopmentSetup(x.setup)
+          ? 'INSECURE development setup (no powers of tau, no ceremony): tests and the local devnet only'
+          : `${x.setup.insecure ? 'INSECURE local powers of tau' : x.setup.ptau}; phase 2: ${x.setup.contributions.length} contribution(s) incl. beacon`,
     ],
   ]);
 }
@@ -214,21 +222,40 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
     .option('--zkey <file>', 'adopt the zkey of a multi-party phase-2 ceremony (see `verity model contribute`)')
     .option('--beacon <hex>', 'public randomness for the final beacon, e.g. a future block hash (default: random)')
     .option('--force', 'redo the setup even if a verified one exists')
-    .action(async (name: string, options: ModelOptions & { ptau?: string; zkey?: string; beacon?: string; force?: boolean }) => {
+    .option(
+      '--insecure-dev-setup',
+      'INSECURE, development only: proving key straight from toxic waste sampled here (no powers of tau, seconds); refused by `model register` outside the local devnet',
+    )
+    .action(async (name: string, options: SetupOptions) => {
+      if (options.insecureDevSetup && (options.ptau || options.zkey || options.beacon))
+        throw new InvalidArgumentError('--insecure-dev-setup takes no --ptau, --zkey or --beacon');
       if (options.ptau && !existsSync(options.ptau)) throw new InvalidArgumentError(`ptau file ${options.ptau} does not exist`);
       if (options.zkey && !existsSync(options.zkey)) throw new InvalidArgumentError(`zkey file ${options.zkey} does not exist`);
       const compiled = await resolveModel(name, options);
-      const progress = stepper('setup', 6);
+      if (options.insecureDevSetup)
+        say('  INSECURE development setup: whoever runs it could forge proofs; for tests and the local devnet only');
+      const progress = stepper(options.insecureDevSetup ? 'INSECURE dev setup' : 'setup', options.insecureDevSetup ? 5 : 6);
       const result = await setupModel({
         model: compiled,
         ptauFile: options.ptau,
         zkeyFile: options.zkey,
         beaconHash: options.beacon,
         force: options.force,
+        insecureDevelopmentSetup: options.insecureDevSetup,
         onProgress: progress.step,
       });
       progress.done();
       await finish();
+      if (isDevelopmentSetup(result.setup)) {
+        table([
+          ['zkey', result.zkey],
+          ['verification key', result.vkey],
+          ['Solidity verifier', result.verifierSol],
+          ['setup', 'INSECURE development setup: no powers of tau, no ceremony; tests and the local devnet only'],
+          ['seconds', result.seconds.toFixed(1)],
+        ]);
+        return;
+      }
       table([
         ['zkey', result.zkey],
         ['verification key', result.vkey],
@@ -287,6 +314,10 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
       const zkey = options.zkey ?? compiled.paths.zkey;
       if (!existsSync(zkey))
         throw options.zkey ? new InvalidArgumentError(`zkey file ${zkey} does not exist`) : new ModelNotSetUpError(name);
+      if (!options.zkey && isDevelopmentSetup(compiled.manifest.setup))
+        throw new InvalidArgumentError(
+          `setup INSECURE: ${name} has a development setup (no powers of tau, no transcript): nothing to verify; redo \`verity model setup\` without --insecure-dev-setup`,
+        );
       const power = ptauPowerFor(compiled.manifest.constraints, compiled.manifest.publicSignals.length);
       const ptau = await ensurePtau({ power, ptauFile: options.ptau });
       const result = await verifyPhase2({ r1cs: compiled.paths.r1cs, ptau: ptau.file, zkey });
@@ -318,14 +349,26 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
     .option('--key-file <file>', 'the publisher key: a hex key or a JSON keystore (VERITY_KEYSTORE_PASSWORD)')
     .option('--sequencer <url>', 'sequencer API (default: VERITY_SEQUENCER_URL or http://127.0.0.1:3000)')
     .option('--deployment <file>', "deployment addresses JSON (default: the devnet's)")
-    .action(async (name: string, options: ModelOptions & SignerOptions & { sequencer?: string; deployment?: string }) => {
+    .option('--allow-development-setup', 'accept an INSECURE development setup (honoured on the local devnet only)')
+    .action(async (name: string, options: RegisterOptions) => {
       const config = getConfig();
-      const key = await resolvePrivateKey(options, config);
       const compiled = await resolveModel(name, options, true);
       if (!compiled.manifest.setup || !existsSync(compiled.paths.zkey)) throw new ModelNotSetUpError(name);
-      if (compiled.manifest.setup.insecure)
-        say('  note: this model’s powers of tau were generated on this machine (INSECURE): fine for the devnet only');
       const deployment = readDeployment(options.deployment ?? config.bridge.deploymentFile);
+      // Before the key is read or anything connects: a development setup never reaches a registry unless allowed on
+      // the devnet.
+      assertSetupRegistrable({
+        model: name,
+        setup: compiled.manifest.setup,
+        zkey: compiled.paths.zkey,
+        chainId: deployment.l1.chainId,
+        developmentChainIds: options.allowDevelopmentSetup ? [L1_CHAIN_ID] : [],
+      });
+      const key = await resolvePrivateKey(options, config);
+      if (isDevelopmentSetup(compiled.manifest.setup))
+        say('  note: INSECURE development setup, allowed on the local devnet only');
+      else if (compiled.manifest.setup.insecure)
+        say('  note: this model’s powers of tau were generated on this machine (INSECURE): fine for the devnet only');
       const l1 = new JsonRpcProvider(deployment.l1.rpcUrl, deployment.l1.chainId, { staticNetwork: true, cacheTimeout: -1 });
       try {
         const result = await publishModel({
@@ -335,6 +378,7 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
           l1,
           api: new SequencerApi((options.sequencer ?? config.cli.sequencerUrl).replace(/\/$/, '')),
           publisherKey: key,
+          allowDevelopmentSetup: options.allowDevelopmentSetup,
           onStep: (step) => say(`  ${step}…`),
         });
         say(

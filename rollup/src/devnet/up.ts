@@ -4,7 +4,14 @@ import { JsonRpcProvider, NonceManager, Wallet, parseUnits } from 'ethers';
 
 import { VerityToken__factory } from '@verity/contracts';
 import { Challenger } from '../challenger/challenger';
-import { ensureDatabase, DatabaseUnavailableError, createLogger, writeDeployment, type Deployment } from '@verity/core';
+import {
+  DEVNET_L1_CHAIN_ID,
+  ensureDatabase,
+  DatabaseUnavailableError,
+  createLogger,
+  writeDeployment,
+  type Deployment,
+} from '@verity/core';
 import type { PollLoopHealth } from '@verity/core';
 import { AnvilStartError } from '../errors/rollup';
 import { startRpcGateway, type RpcGateway } from '../gateway/rpcGateway';
@@ -18,7 +25,7 @@ import { deployToken } from './deployToken';
 import { deployVerity } from './deployVerity';
 import { installPredeploys } from './installPredeploys';
 
-export const L1_CHAIN_ID = 900;
+export const L1_CHAIN_ID = DEVNET_L1_CHAIN_ID;
 export const L2_CHAIN_ID = 901;
 
 export type StartDevnetParameters = {

@@ -53,6 +53,11 @@ const envSchema = z.object({
   SEQUENCER_PROVER_STAKE_CACHE_MS: int(0, 10_000),
   /** Largest model artifact (zkey, wasm, …) a publisher may upload. */
   SEQUENCER_MAX_ARTIFACT_BYTES: int(1, 256 * 1024 * 1024),
+  /**
+   * Accept models whose proving key came from an INSECURE development setup (`verity model setup
+   * --insecure-dev-setup`): only ever on the local devnet's L1 chain, whatever this says. Off by default.
+   */
+  SEQUENCER_ALLOW_DEVELOPMENT_SETUP: z.enum(['on', 'off']).default('off'),
   /** Artifact uploads streamed at once (each holds a temp file and a socket). */
   SEQUENCER_MAX_CONCURRENT_UPLOADS: int(1, 2),
   /** How long a model's L1 status (ModelRegistry: active, scheduled deactivation) is trusted before a new read. */
@@ -98,6 +103,7 @@ export type SequencerConfig = Readonly<{
     maxConcurrentUploads: number;
     statusTtlMs: number;
     deactivationMarginSeconds: number;
+    allowDevelopmentSetup: boolean;
   }>;
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
 }>;
@@ -154,6 +160,7 @@ export function loadSequencerConfig(env: NodeJS.ProcessEnv = process.env): Seque
       maxConcurrentUploads: e.SEQUENCER_MAX_CONCURRENT_UPLOADS,
       statusTtlMs: e.SEQUENCER_MODEL_STATUS_TTL_MS,
       deactivationMarginSeconds: e.SEQUENCER_DEACTIVATION_MARGIN_SECONDS,
+      allowDevelopmentSetup: e.SEQUENCER_ALLOW_DEVELOPMENT_SETUP === 'on',
     }),
     log: Object.freeze({ level: e.LOG_LEVEL, format: e.LOG_FORMAT }),
   });

@@ -8,9 +8,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { getAddress, verifyMessage } from 'ethers';
 import { DataSource } from 'typeorm';
 
-import { checkVerificationKey, modelInterfaceOf, type ModelInterface, type ModelManifest } from '@verity/circuits';
+import {
+  assertSetupRegistrable,
+  checkVerificationKey,
+  DevelopmentSetupRefusedError,
+  InvalidInputError,
+  modelInterfaceOf,
+  type ModelInterface,
+  type ModelManifest,
+} from '@verity/circuits';
 import { sameVerifyingKey, toSolidityVerifyingKey, type SnarkjsVerificationKey } from '@verity/contracts';
-import { createLogger } from '@verity/core';
+import { createLogger, DEVNET_L1_CHAIN_ID } from '@verity/core';
 import type { VerificationKey } from 'snarkjs';
 import {
   ArtifactInvalidError,
@@ -311,7 +319,10 @@ export class ModelsService {
         const manifest = this.parseJson(tmp, 'manifest') as unknown as ModelManifest;
         if (manifest.modelId !== modelId) throw new ArtifactInvalidError(`the manifest is for model ${manifest.modelId}`);
         if (!manifest.setup) throw new ArtifactInvalidError('the manifest records no setup');
+        this.assertRegistrable(manifest.name, manifest.setup, deployment.l1.chainId);
       }
+      // The key itself too: a manifest can be edited, a zkey without phase-2 contributions is a development key.
+      if (name === 'zkey') this.assertRegistrable(String(row!.manifest.name), setup, deployment.l1.chainId, tmp);
       if (name === 'vkey') {
         const vkey = checkVerificationKey(this.parseJson(tmp, 'vkey') as unknown as VerificationKey);
         const registered = await modelRegistry.verifyingKeyOf(modelId);
@@ -345,6 +356,23 @@ export class ModelsService {
     } finally {
       if (tmp) rmSync(tmp, { force: true });
       this.uploads--;
+    }
+  }
+
+  /** An INSECURE development setup is served only where it was allowed, and only on the local devnet. */
+  private assertRegistrable(model: string, setup: ModelManifest['setup'], chainId: number, zkey?: string): void {
+    try {
+      assertSetupRegistrable({
+        model,
+        setup,
+        zkey,
+        chainId,
+        developmentChainIds: this.config.models.allowDevelopmentSetup ? [DEVNET_L1_CHAIN_ID] : [],
+      });
+    } catch (err) {
+      if (err instanceof DevelopmentSetupRefusedError || err instanceof InvalidInputError)
+        throw new ArtifactInvalidError((err as Error & { shortMessage?: string }).shortMessage ?? (err as Error).message);
+      throw err;
     }
   }
 
