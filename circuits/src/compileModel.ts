@@ -7,7 +7,7 @@ import * as snarkjs from 'snarkjs';
 import { emitCircom } from './emit/emitCircom';
 import { InvalidInputError, OnnxParseError } from './errors';
 import { FIELD_MODULUS } from './field';
-import { argmax, evaluateFloat } from './ir/evaluateFloat';
+import { applyHead, evaluateFloat } from './ir/evaluateFloat';
 import { lowerGraph } from './ir/lowerGraph';
 import type { Program } from './ir/types';
 import type { ModelManifest } from './model/manifest';
@@ -49,19 +49,17 @@ async function checkAgainstOnnxRuntime(onnx: Uint8Array, program: Program, sampl
   const session = await ort.InferenceSession.create(onnx);
   let worst = 0;
   try {
+    // A graph exported with a fixed batch N takes N samples: feed N copies and read the first.
+    const batch = program.batch ?? 1;
     for (const sample of samples) {
-      const feeds = { [program.inputName]: new ort.Tensor('float32', Float32Array.from(sample), [1, ...program.inputShape]) };
+      const copies = Float32Array.from({ length: batch * sample.length }, (_, i) => sample[i % sample.length]!);
+      const feeds = { [program.inputName]: new ort.Tensor('float32', copies, [batch, ...program.inputShape]) };
       const result = await session.run(feeds);
-      const reference = Array.from(result[program.outputName]!.data as Float32Array | BigInt64Array, Number);
-      const logits = Array.from(evaluateFloat(program, sample).output);
-      let ours = logits;
-      if (program.head === 'softmax') {
-        const m = Math.max(...logits);
-        const e = logits.map((v) => Math.exp(v - m));
-        const s = e.reduce((a, b) => a + b, 0);
-        ours = e.map((v) => v / s);
-      } else if (program.head === 'argmax') ours = [argmax(logits)];
-      const scale = Math.max(1, ...reference.map(Math.abs));
+      const all = result[program.outputName]!.data as Float32Array | BigInt64Array;
+      const reference = Array.from(all.subarray(0, all.length / batch), Number);
+      const ours = applyHead(program.head, evaluateFloat(program, sample).output);
+      let scale = 1;
+      for (const r of reference) scale = Math.max(scale, Math.abs(r));
       reference.forEach((r, i) => (worst = Math.max(worst, Math.abs(r - ours[i]!) / scale)));
     }
   } finally {

@@ -42,6 +42,19 @@ template Relu(bits) {
     out <== in * b.out[bits - 1];
 }
 
+// LeakyRelu/PRelu: out = in if in >= 0, else floor((slope * in + 2^(shift-1)) / 2^shift), in of `inBits` bits.
+// slope * in is rescaled (and range-checked to `bits` bits) on both branches; the sign comes from in's range check,
+// as in Relu, and one product selects the branch.
+template PRelu(inBits, slope, shift, bits) {
+    signal input in;
+    signal output out;
+    component sign = Num2Bits(inBits);
+    sign.in <== in + (1 << (inBits - 1));
+    component scaled = Rescale(shift, bits, 0);
+    scaled.in <== slope * in;
+    out <== scaled.out + sign.out[inBits - 1] * (in - scaled.out);
+}
+
 // max(a, b) for values of `bits` bits.
 template Max2(bits) {
     signal input a;

@@ -27,6 +27,7 @@ template Harness() {
     signal input cs;
     signal input d[400];
     signal input rl;
+    signal input p[2];
     signal output rq[2];
     signal output rrq[2];
     signal output zq;
@@ -35,6 +36,7 @@ template Harness() {
     signal output co;
     signal output rlo;
     signal output dco;
+    signal output po[2];
     component a[2];
     component b[2];
     for (var i = 0; i < 2; i++) {
@@ -66,6 +68,13 @@ template Harness() {
     component relu = Relu(${BITS});
     relu.in <== rl;
     rlo <== relu.out;
+    // Slopes 5/16 and -7/16.
+    component pr0 = PRelu(${BITS}, 5, 4, ${BITS});
+    pr0.in <== p[0];
+    po[0] <== pr0.out;
+    component pr1 = PRelu(${BITS}, -7, 4, ${BITS});
+    pr1.in <== p[1];
+    po[1] <== pr1.out;
 }
 
 component main = Harness();
@@ -100,6 +109,7 @@ describe('verity.circom templates (witness level)', () => {
       d: Array.from({ length: 400 }, () => int(-half, half - 1)),
       cs: BigInt('0x' + Array.from({ length: 31 }, () => int(0, 255).toString(16).padStart(2, '0')).join('')).toString(),
       rl: int(-half, half - 1),
+      p: [int(-half, half - 1), int(-half, half - 1)],
     };
   }
 
@@ -107,7 +117,7 @@ describe('verity.circom templates (witness level)', () => {
     for (let trial = 0; trial < 40; trial++) {
       const input = validInput();
       const w = await calculateWitness(wasm, input);
-      // Outputs come first in the witness, after the constant 1: rq[2], rrq[2], zq, mo, ai, co, rlo, dco.
+      // Outputs come first in the witness, after the constant 1: rq[2], rrq[2], zq, mo, ai, co, rlo, dco, po[2].
       const out = w.slice(1, 10).map(signed);
       const expected = [
         ...input.r.map((v) => roundShift(v, 6)),
@@ -120,6 +130,9 @@ describe('verity.circom templates (witness level)', () => {
       expect(w[8]).toBe(commitVector(input.c, BITS, COMMIT_DOMAIN.output, BigInt(input.cs)));
       expect(w[10]).toBe(commitVector(input.d, BITS, COMMIT_DOMAIN.input, BigInt(input.cs)));
       expect(out[8]).toBe(Math.max(0, input.rl));
+      // po[2] follows dco.
+      const prelu = (v: number, slope: number) => (v >= 0 ? v : roundShift(slope * v, 4));
+      expect(w.slice(11, 13).map(signed)).toEqual([prelu(input.p[0]!, 5), prelu(input.p[1]!, -7)]);
     }
   });
 
@@ -144,6 +157,7 @@ describe('verity.circom templates (witness level)', () => {
     ['an unshifted value out of range', { z: half }],
     ['a committed value out of range', { c: [...Array(29).fill(0), -half - 1] }],
     ['a relu input out of range', { rl: half }],
+    ['a PRelu input out of range', { p: [-half - 1, 0] }],
   ])('fails the witness on %s', async (_name, patch) => {
     await expect(calculateWitness(wasm, { ...validInput(), ...patch })).rejects.toThrow(/Assert Failed|Error in template/);
   });

@@ -57,13 +57,19 @@ function emitLayer(layer: QuantLayer, l: number, input: string): { code: string;
         ].join('\n'),
       };
     case 'max': {
-      const K = layer.groups[0]?.length ?? 1;
-      if (layer.groups.some((g) => g.length !== K)) throw new Error(`max layer ${layer.name}: windows of different sizes`);
+      let K = 1;
+      let uneven = false;
+      for (const g of layer.groups) {
+        uneven ||= g.length !== layer.groups[0]!.length;
+        K = Math.max(K, g.length);
+      }
+      // Windows at a pad edge are smaller: repeat their first value (max(a, a, b) = max(a, b)) so one MaxN fits all.
+      const pad = (g: Int32Array) => list([...Array.from(g), ...Array<number>(K - g.length).fill(g[0]!)]);
       return {
         output: out,
         code: [
-          `    // layer ${l}: MaxPool (${layer.name}), windows of ${K}`,
-          `    var G${l}[${n}][${K}] = [${layer.groups.map((g) => list(g)).join(',')}];`,
+          `    // layer ${l}: MaxPool (${layer.name}), windows of ${uneven ? 'up to ' : ''}${K}`,
+          `    var G${l}[${n}][${K}] = [${layer.groups.map(pad).join(',')}];`,
           `    signal ${out}[${n}];`,
           `    component s${l}[${n}];`,
           `    for (var i = 0; i < ${n}; i++) {`,
@@ -76,6 +82,21 @@ function emitLayer(layer: QuantLayer, l: number, input: string): { code: string;
         ].join('\n'),
       };
     }
+    case 'prelu':
+      return {
+        output: out,
+        code: [
+          `    // layer ${l}: ${layer.ops.join(' + ')} (${layer.name}), slopes at 2^-${layer.shift}, ${layer.bits}-bit`,
+          `    var A${l}[${n}] = ${list(layer.slope)};`,
+          `    signal ${out}[${n}];`,
+          `    component s${l}[${n}];`,
+          `    for (var i = 0; i < ${n}; i++) {`,
+          `        s${l}[i] = PRelu(${layer.inBits}, A${l}[i], ${layer.shift}, ${layer.bits});`,
+          `        s${l}[i].in <== ${input}[i];`,
+          `        ${out}[i] <== s${l}[i].out;`,
+          `    }`,
+        ].join('\n'),
+      };
     case 'permute':
       return {
         output: out,

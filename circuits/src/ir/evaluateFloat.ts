@@ -1,4 +1,17 @@
-import type { Layer, Program } from './types';
+import type { Head, Layer, Program } from './types';
+
+/**
+ * max of `of` over the indices in `g`. A ternary, not Math.max: this is the hottest loop of a large MaxPool, and
+ * Math.max does not inline inside jest's sandbox (100× slower there).
+ */
+export function maxOver(g: ArrayLike<number>, of: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let t = 0; t < g.length; t++) {
+    const v = of[g[t]!]!;
+    m = v > m ? v : m;
+  }
+  return m;
+}
 
 /** Runs one layer in float64: the same semantics onnxruntime computes in float32. */
 export function applyLayerFloat(layer: Layer, x: Float64Array): Float64Array {
@@ -15,9 +28,12 @@ export function applyLayerFloat(layer: Layer, x: Float64Array): Float64Array {
     case 'relu':
       return x.map((v) => (v > 0 ? v : 0));
     case 'max':
-      return Float64Array.from(layer.groups, (g) => Math.max(...Array.from(g, (i) => x[i]!)));
+      // A loop, not Math.max(...spread): a window can hold more values than the call stack has room for arguments.
+      return Float64Array.from(layer.groups, (g) => maxOver(g, x));
     case 'permute':
       return Float64Array.from(layer.map, (i) => x[i]!);
+    case 'prelu':
+      return x.map((v, i) => (v >= 0 ? v : layer.slope[i]! * v));
   }
 }
 
@@ -38,4 +54,16 @@ export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;
+}
+
+/** The head applied to the program's output, as the source graph computes it (Softmax, LogSoftmax, ArgMax). */
+export function applyHead(head: Head, logits: ArrayLike<number>): number[] {
+  const x = Array.from(logits);
+  if (head === 'argmax') return [argmax(x)];
+  if (head === 'none') return x;
+  let m = -Infinity;
+  for (const v of x) m = Math.max(m, v);
+  let sum = 0;
+  for (const v of x) sum += Math.exp(v - m);
+  return x.map((v) => (head === 'softmax' ? Math.exp(v - m) / sum : v - m - Math.log(sum)));
 }

@@ -102,7 +102,8 @@ function everyOp(): WriteModelParameters {
 async function maxDiffAgainstOnnxRuntime(spec: WriteModelParameters, samples: number): Promise<number> {
   const bytes = writeModel(spec);
   const program = lowerGraph(readModel(bytes));
-  const session = await ort.InferenceSession.create(bytes);
+  // Severity 3: the one-node models below leave the output shape to inference, which onnxruntime warns about.
+  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
   let worst = 0;
   for (let s = 0; s < samples; s++) {
     const x = randoms(program.inputShape.reduce((a, b) => a * b, 1));
@@ -154,6 +155,172 @@ describe('lowerGraph', () => {
 
   it('rejects bytes that are not ONNX', () => {
     expect(() => readModel(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not an ONNX model|ONNX model has no graph/);
+  });
+});
+
+/** A one-node model on an input of `shape` (batch first), for the refusal and batch tests. */
+function oneNode(
+  shape: number[],
+  node: Omit<WriteModelParameters['nodes'][number], 'outputs'>,
+  initializers: WriteModelParameters['initializers'] = [],
+  opset = 13,
+) {
+  return writeModel({
+    inputs: [{ name: 'x', shape }],
+    outputs: [{ name: 'y', shape: [] }],
+    initializers,
+    nodes: [{ ...node, inputs: ['x', ...node.inputs], outputs: ['y'] }],
+    opset,
+  });
+}
+
+const refusal = (bytes: Uint8Array) => {
+  try {
+    lowerGraph(readModel(bytes));
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+};
+
+/** A one-node model with the activation as its first input, for the onnxruntime cross-checks below. */
+function single(
+  shape: number[],
+  opType: string,
+  attributes: Record<string, number | number[] | string> = {},
+  constants: { name: string; dims: number[]; data: number[]; type?: 'int64' }[] = [],
+  opset = 13,
+): WriteModelParameters {
+  return {
+    inputs: [{ name: 'x', shape }],
+    outputs: [{ name: 'y', shape: [] }],
+    initializers: constants,
+    nodes: [{ opType, name: opType.toLowerCase(), inputs: ['x', ...constants.map((c) => c.name)], outputs: ['y'], attributes }],
+    opset,
+  };
+}
+
+const i64 = (name: string, data: number[]) => ({ name, dims: [data.length], data, type: 'int64' as const });
+
+describe('lowerGraph breadth against onnxruntime', () => {
+  it.each([
+    [
+      'Conv 3-D, groups 2, dilation, auto_pad VALID',
+      single([1, 4, 5, 5, 5], 'Conv', { group: 2, dilations: [1, 2, 1], auto_pad: 'VALID' }, [
+        { name: 'w', dims: [6, 2, 2, 2, 3], data: randoms(144) },
+      ]),
+    ],
+    [
+      'ConvTranspose 1-D, groups 2, dilation 2, output_padding',
+      single([1, 4, 5], 'ConvTranspose', { group: 2, strides: [3], dilations: [2], pads: [1, 2], output_padding: [1] }, [
+        { name: 'w', dims: [4, 3, 3], data: randoms(36) },
+        { name: 'b', dims: [6], data: randoms(6) },
+      ]),
+    ],
+    [
+      'ConvTranspose 3-D',
+      single([1, 2, 3, 2, 3], 'ConvTranspose', { strides: [2, 1, 2], pads: [1, 0, 0, 0, 1, 1] }, [
+        { name: 'w', dims: [2, 3, 3, 2, 2], data: randoms(72) },
+      ]),
+    ],
+    [
+      'AveragePool, ceil_mode and count_include_pad',
+      single([1, 2, 7, 6], 'AveragePool', {
+        kernel_shape: [3, 3],
+        strides: [2, 2],
+        pads: [1, 1, 1, 1],
+        ceil_mode: 1,
+        count_include_pad: 1,
+      }),
+    ],
+    [
+      'AveragePool 1-D, ceil_mode, pads excluded',
+      single([1, 3, 8], 'AveragePool', { kernel_shape: [3], strides: [2], pads: [1, 0], ceil_mode: 1 }),
+    ],
+    [
+      'MaxPool 2-D, ceil_mode and dilation',
+      single([1, 2, 9, 7], 'MaxPool', {
+        kernel_shape: [2, 3],
+        strides: [2, 2],
+        dilations: [2, 1],
+        pads: [0, 1, 1, 1],
+        ceil_mode: 1,
+      }),
+    ],
+    [
+      'Pad (opset 13 inputs), constant 0.5',
+      single([1, 2, 3, 4], 'Pad', { mode: 'constant' }, [
+        i64('pads', [0, 0, 1, 2, 0, 0, 2, 1]),
+        { name: 'v', dims: [], data: [0.5] },
+      ]),
+    ],
+    ['Pad edge', single([1, 2, 3, 4], 'Pad', { mode: 'edge' }, [i64('pads', [0, 1, 2, 0, 0, 0, 1, 3])])],
+    ['Pad reflect', single([1, 3, 4], 'Pad', { mode: 'reflect' }, [i64('pads', [0, 2, 3, 0, 1, 2])])],
+    ['ReduceSum (axes input), keepdims 0', single([1, 3, 4, 5], 'ReduceSum', { keepdims: 0 }, [i64('axes', [1, -1])])],
+    ['ReduceMean (axes attribute)', single([1, 3, 4, 5], 'ReduceMean', { axes: [2] })],
+    ['Unsqueeze (axes input)', single([1, 3, 4], 'Unsqueeze', {}, [i64('axes', [-1, 2])])],
+    ['Squeeze (axes input)', single([1, 3, 1, 4], 'Squeeze', {}, [i64('axes', [2])])],
+    ['Flatten at axis 2 of [1, 1, 3, 4]', single([1, 1, 3, 4], 'Flatten', { axis: 2 })],
+    [
+      'PRelu, slopes broadcast per channel',
+      single([1, 3, 2, 2], 'PRelu', {}, [{ name: 's', dims: [3, 1, 1], data: [0.25, -0.5, 1.5] }]),
+    ],
+    ['LeakyRelu', single([1, 10], 'LeakyRelu', { alpha: 0.2 })],
+    ['Neg', single([1, 5], 'Neg')],
+  ])('%s', async (_name, spec) => {
+    expect(await maxDiffAgainstOnnxRuntime(spec, 5)).toBeLessThan(1e-5);
+  });
+});
+
+describe('sample-wise batch', () => {
+  it('lowers a graph exported with batch 4 to the one-sample program', () => {
+    const bytes = oneNode([4, 3, 5], { opType: 'Relu', name: 'r', inputs: [] });
+    const program = lowerGraph(readModel(bytes));
+    expect(program).toMatchObject({ batch: 4, inputShape: [3, 5], outputShape: [3, 5] });
+  });
+
+  it.each([
+    [
+      'a Transpose that moves the batch axis',
+      oneNode([2, 3], { opType: 'Transpose', name: 't', inputs: [], attributes: { perm: [1, 0] } }),
+    ],
+    [
+      'a Reshape that folds samples together',
+      oneNode([2, 3], { opType: 'Reshape', name: 'rs', inputs: ['s'] }, [{ name: 's', dims: [1], data: [-1], type: 'int64' }]),
+    ],
+    [
+      'a ReduceSum over the batch axis',
+      oneNode([2, 3], { opType: 'ReduceSum', name: 'sum', inputs: ['a'] }, [{ name: 'a', dims: [1], data: [0], type: 'int64' }]),
+    ],
+    ['a Flatten at axis 0', oneNode([2, 3, 4], { opType: 'Flatten', name: 'f', inputs: [], attributes: { axis: 0 } })],
+    ['a Softmax over the batch axis', oneNode([2, 3], { opType: 'Softmax', name: 'sm', inputs: [], attributes: { axis: 0 } })],
+  ])('refuses %s with a typed error naming the node', (_name, bytes) => {
+    const err = refusal(bytes);
+    expect(err).toBeInstanceOf(UnsupportedOperatorError);
+    expect((err as Error).message).toMatch(/in node '\w+': .*batch axis/);
+  });
+});
+
+describe('heads over one distribution per sample', () => {
+  it.each([
+    ['Softmax', 13, { axis: 1 }],
+    ['LogSoftmax', 13, { axis: -2 }],
+    ['Softmax', 11, { axis: 2 }],
+  ])('refuses %s (opset %d, %j) that would take one softmax per row', (op, opset, attributes) => {
+    const err = refusal(oneNode([1, 3, 4], { opType: op, name: 'head', inputs: [], attributes }, [], opset));
+    expect(err).toBeInstanceOf(UnsupportedOperatorError);
+    expect((err as Error).message).toMatch(new RegExp(`${op} in node 'head': .*separate distributions per sample`));
+  });
+
+  it('accepts Softmax over the whole sample: opset 11 flattens the trailing axes, opset 13 takes the one non-unit axis', () => {
+    expect(
+      lowerGraph(readModel(oneNode([1, 3, 4], { opType: 'Softmax', name: 'h', inputs: [], attributes: { axis: 1 } }, [], 11)))
+        .head,
+    ).toBe('softmax');
+    expect(
+      lowerGraph(readModel(oneNode([1, 1, 4], { opType: 'LogSoftmax', name: 'h', inputs: [], attributes: { axis: -1 } }, [], 13)))
+        .head,
+    ).toBe('logsoftmax');
   });
 });
 

@@ -1,5 +1,18 @@
 import { InvalidInputError, OnnxParseError, UnsupportedOperatorError } from '../errors';
-import type { OnnxGraph, OnnxNode, OnnxTensor } from '../onnx/types';
+import type { OnnxGraph, OnnxNode } from '../onnx/types';
+import { foldConstants } from './foldConstants';
+import {
+  lowerFlatten,
+  lowerPad,
+  lowerReduce,
+  lowerReshape,
+  lowerSqueeze,
+  lowerTranspose,
+  lowerUnsqueeze,
+  type Lowered,
+} from './lowerLayout';
+import { lowerAveragePool, lowerConv, lowerConvTranspose, lowerGlobalAveragePool, lowerMaxPool } from './lowerSpatial';
+import { constant, int, normalizeAxes, refuseBatchAxis, strides, type NodeContext, type Value } from './nodeAttributes';
 import { size, type AffineLayer, type AffineRow, type Head, type Layer, type Program } from './types';
 
 export const SUPPORTED_OPS = [
@@ -10,20 +23,29 @@ export const SUPPORTED_OPS = [
   'Mul',
   'Div',
   'Relu',
+  'Neg',
   'Conv',
+  'ConvTranspose',
   'MaxPool',
   'AveragePool',
   'GlobalAveragePool',
   'Flatten',
   'Reshape',
   'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Pad',
+  'ReduceMean',
+  'ReduceSum',
   'Identity',
+  'Dropout',
   'BatchNormalization',
+  'LeakyRelu',
+  'PRelu',
   'Softmax',
+  'LogSoftmax',
   'ArgMax',
 ] as const;
-
-type Value = { name: string; shape: number[] };
 
 /** Checks every node before any work starts, so an unsupported model fails at once with the node named. */
 export function checkSupported(graph: OnnxGraph): void {
@@ -32,41 +54,30 @@ export function checkSupported(graph: OnnxGraph): void {
   }
 }
 
-const ints = (node: OnnxNode, key: string, fallback: number[]): number[] => {
-  const v = node.attributes[key];
-  return Array.isArray(v) ? v : fallback;
-};
-const int = (node: OnnxNode, key: string, fallback: number): number => {
-  const v = node.attributes[key];
-  return typeof v === 'number' ? v : fallback;
-};
-
-function constant(graph: OnnxGraph, node: OnnxNode, name: string | undefined): OnnxTensor {
-  const t = name ? graph.initializers.get(name) : undefined;
-  if (!t)
-    throw new UnsupportedOperatorError(
-      node.opType,
-      node.name,
-      `input '${name}' must be a constant (weights are circuit constants)`,
-    );
-  return t;
-}
-
-/** Index into a constant broadcast (numpy rules) against a tensor of shape [1, ...shape]. */
-function broadcastIndex(shape: number[], dims: number[]): (i: number) => number {
-  const full = [1, ...shape];
-  if (dims.length > full.length) throw new OnnxParseError(`constant of shape [${dims}] cannot broadcast to [${full}]`);
-  const padded = [...Array(full.length - dims.length).fill(1), ...dims];
+/**
+ * Index into a constant broadcast against the activation: numpy rules on [N, ...shape], or before opset 7 with an
+ * explicit `axis` where the constant's dims start. A constant that varies along the batch axis is refused: each
+ * sample must run the same program.
+ */
+function broadcastIndex(ctx: NodeContext, dims: number[], legacyAxis?: number): (i: number) => number {
+  const { node, input } = ctx;
+  const full = [1, ...input.shape];
+  const fail = () =>
+    new OnnxParseError(`${node.opType} '${node.name}': constant of shape [${dims}] cannot broadcast to [N, ${input.shape}]`);
+  const lead = legacyAxis === undefined ? full.length - dims.length : legacyAxis < 0 ? legacyAxis + full.length : legacyAxis;
+  if (lead < 0 || lead + dims.length > full.length) throw fail();
+  const padded = [...Array(lead).fill(1), ...dims, ...Array(full.length - lead - dims.length).fill(1)];
+  if (padded[0] !== 1) refuseBatchAxis(ctx, [0], 'the constant varies along');
   padded.forEach((d, a) => {
-    if (d !== 1 && d !== full[a]) throw new OnnxParseError(`constant of shape [${dims}] cannot broadcast to [${full}]`);
+    if (d !== 1 && d !== full[a]) throw fail();
   });
-  const strides = padded.map((_, a) => padded.slice(a + 1).reduce((x, y) => x * y, 1));
-  const fullStrides = full.map((_, a) => full.slice(a + 1).reduce((x, y) => x * y, 1));
+  const stride = strides(padded);
+  const fullStrides = strides(full);
   return (i: number) => {
     let j = 0;
     for (let a = 0; a < full.length; a++) {
       const coord = Math.floor(i / fullStrides[a]!) % full[a]!;
-      if (padded[a] !== 1) j += coord * strides[a]!;
+      if (padded[a] !== 1) j += coord * stride[a]!;
     }
     return j;
   };
@@ -125,96 +136,47 @@ function lowerMatMul(graph: OnnxGraph, node: OnnxNode, input: Value): AffineLaye
   return { kind: 'affine', name: node.name, ops: ['MatMul'], outShape: [...input.shape.slice(0, -1), N], rows };
 }
 
-function chw(node: OnnxNode, input: Value): [number, number, number] {
-  if (input.shape.length !== 3)
-    throw new UnsupportedOperatorError(node.opType, node.name, `needs a [N, C, H, W] input, got [1, ${input.shape}]`);
-  return input.shape as [number, number, number];
+/** The slope of every element of a PRelu (constant input) or LeakyRelu (alpha) node. */
+function slopes(ctx: NodeContext): Float64Array {
+  const { graph, node, input } = ctx;
+  const n = size(input.shape);
+  if (node.opType === 'LeakyRelu') return new Float64Array(n).fill((node.attributes.alpha as number | undefined) ?? 0.01);
+  const t = constant(graph, node, node.inputs[1]);
+  // Before opset 7 a 1-D slope of C values is per channel (axis 1); from opset 7 it broadcasts like numpy.
+  const perChannel = graph.opset < 7 && t.dims.length === 1 && t.data.length > 1;
+  const at = perChannel
+    ? (i: number) => Math.floor(i / (n / input.shape[0]!))
+    : broadcastIndex(ctx, t.dims, graph.opset < 7 ? 1 : undefined);
+  if (perChannel && t.data.length !== input.shape[0])
+    throw new OnnxParseError(`PRelu '${node.name}': ${t.data.length} slopes for ${input.shape[0]} channels`);
+  return Float64Array.from({ length: n }, (_, i) => t.data[at(i)]!);
 }
 
-/** Output extent and the valid kernel taps of each output position along one axis. */
-function windows(n: number, k: number, stride: number, padBegin: number, padEnd: number): number[][] {
-  const out = Math.floor((n + padBegin + padEnd - k) / stride) + 1;
-  return Array.from({ length: out }, (_, o) => {
-    const taps: number[] = [];
-    for (let t = 0; t < k; t++) {
-      const at = o * stride - padBegin + t;
-      if (at >= 0 && at < n) taps.push(t);
-    }
-    return taps;
-  });
-}
+const affine = (l: AffineLayer): Lowered => ({ layers: [l], shape: l.outShape });
 
-function lowerConv(graph: OnnxGraph, node: OnnxNode, input: Value): AffineLayer {
-  const [C, H, W] = chw(node, input);
-  const Wt = constant(graph, node, node.inputs[1]);
-  const [M, Cg, KH, KW] = Wt.dims as [number, number, number, number];
-  if (int(node, 'group', 1) !== 1 || Cg !== C) throw new UnsupportedOperatorError('Conv', node.name, 'grouped convolution');
-  if (ints(node, 'dilations', [1, 1]).some((d) => d !== 1))
-    throw new UnsupportedOperatorError('Conv', node.name, 'dilation other than 1');
-  const autoPad = node.attributes.auto_pad;
-  if (autoPad !== undefined && autoPad !== 'NOTSET')
-    throw new UnsupportedOperatorError('Conv', node.name, `auto_pad=${String(autoPad)}`);
-  const [sh, sw] = ints(node, 'strides', [1, 1]) as [number, number];
-  const [pt, pl, pb, pr] = ints(node, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
-  const bias = node.inputs[2] ? constant(graph, node, node.inputs[2]) : undefined;
-  const hw = windows(H, KH, sh, pt, pb);
-  const ww = windows(W, KW, sw, pl, pr);
-  const rows: AffineRow[] = [];
-  for (let m = 0; m < M; m++)
-    for (let oh = 0; oh < hw.length; oh++)
-      for (let ow = 0; ow < ww.length; ow++) {
-        const idx: number[] = [];
-        const w: number[] = [];
-        for (let c = 0; c < C; c++)
-          for (const i of hw[oh]!)
-            for (const j of ww[ow]!) {
-              idx.push((c * H + (oh * sh - pt + i)) * W + (ow * sw - pl + j));
-              w.push(Wt.data[((m * C + c) * KH + i) * KW + j]!);
-            }
-        rows.push(row(idx, w, bias ? bias.data[m]! : 0));
-      }
-  return { kind: 'affine', name: node.name, ops: ['Conv'], outShape: [M, hw.length, ww.length], rows };
-}
-
-function poolWindows(node: OnnxNode, input: Value) {
-  const [C, H, W] = chw(node, input);
-  const [KH, KW] = ints(node, 'kernel_shape', []) as [number, number];
-  if (!KH || !KW) throw new OnnxParseError(`${node.opType} '${node.name}' has no kernel_shape`);
-  if (int(node, 'ceil_mode', 0) !== 0) throw new UnsupportedOperatorError(node.opType, node.name, 'ceil_mode=1');
-  if (ints(node, 'dilations', [1, 1]).some((d) => d !== 1))
-    throw new UnsupportedOperatorError(node.opType, node.name, 'dilation other than 1');
-  const [sh, sw] = ints(node, 'strides', [1, 1]) as [number, number];
-  const [pt, pl, pb, pr] = ints(node, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
-  const hw = windows(H, KH, sh, pt, pb);
-  const ww = windows(W, KW, sw, pl, pr);
-  const cells: { idx: number[]; kernel: number }[] = [];
-  for (let c = 0; c < C; c++)
-    for (let oh = 0; oh < hw.length; oh++)
-      for (let ow = 0; ow < ww.length; ow++) {
-        const idx: number[] = [];
-        for (const i of hw[oh]!) for (const j of ww[ow]!) idx.push((c * H + (oh * sh - pt + i)) * W + (ow * sw - pl + j));
-        cells.push({ idx, kernel: KH * KW });
-      }
-  return { cells, outShape: [C, hw.length, ww.length] };
-}
-
-function lowerNode(graph: OnnxGraph, node: OnnxNode, input: Value): { layers: Layer[]; shape: number[] } {
+function lowerNode(ctx: NodeContext): Lowered {
+  const { graph, node, input } = ctx;
   const scalarOrBroadcast = (name: string | undefined) => {
     const t = constant(graph, node, name);
-    const at = broadcastIndex(input.shape, t.dims);
+    const legacyAxis = graph.opset < 7 ? (node.attributes.axis as number | undefined) : undefined;
+    const at = broadcastIndex(ctx, t.dims, legacyAxis);
     return (i: number) => t.data[at(i)]!;
   };
   switch (node.opType) {
-    case 'Gemm': {
-      const l = lowerGemm(graph, node, input);
-      return { layers: [l], shape: l.outShape };
-    }
-    case 'MatMul': {
-      const l = lowerMatMul(graph, node, input);
-      return { layers: [l], shape: l.outShape };
-    }
-    case 'Conv': {
-      const l = lowerConv(graph, node, input);
+    case 'Gemm':
+      return affine(lowerGemm(graph, node, input));
+    case 'MatMul':
+      return affine(lowerMatMul(graph, node, input));
+    case 'Conv':
+      return affine(lowerConv(ctx));
+    case 'ConvTranspose':
+      return affine(lowerConvTranspose(ctx));
+    case 'AveragePool':
+      return affine(lowerAveragePool(ctx));
+    case 'GlobalAveragePool':
+      return affine(lowerGlobalAveragePool(ctx));
+    case 'MaxPool': {
+      const l = lowerMaxPool(ctx);
       return { layers: [l], shape: l.outShape };
     }
     case 'Add':
@@ -240,7 +202,11 @@ function lowerNode(graph: OnnxGraph, node: OnnxNode, input: Value): { layers: La
       }[node.opType];
       return { layers: [elementwise(node, input, f)], shape: input.shape };
     }
+    case 'Neg':
+      return { layers: [elementwise(node, input, () => ({ w: -1, b: 0 }))], shape: input.shape };
     case 'BatchNormalization': {
+      if (int(node, 'training_mode', 0) === 1 || node.outputs.slice(1).some(Boolean))
+        throw new UnsupportedOperatorError('BatchNormalization', node.name, 'training mode (export in eval mode)');
       const [C] = input.shape;
       const [scale, bias, mean, variance] = [1, 2, 3, 4].map((k) => constant(graph, node, node.inputs[k]));
       const eps = (node.attributes.epsilon as number | undefined) ?? 1e-5;
@@ -258,80 +224,37 @@ function lowerNode(graph: OnnxGraph, node: OnnxNode, input: Value): { layers: La
     }
     case 'Relu':
       return { layers: [{ kind: 'relu', name: node.name, ops: ['Relu'], outShape: input.shape }], shape: input.shape };
-    case 'MaxPool': {
-      if (node.outputs.length > 1 && node.outputs[1])
-        throw new UnsupportedOperatorError('MaxPool', node.name, 'the Indices output');
-      const { cells, outShape } = poolWindows(node, input);
+    case 'LeakyRelu':
+    case 'PRelu': {
+      const slope = slopes(ctx);
+      const bad = slope.findIndex((a) => !Number.isFinite(a));
+      if (bad >= 0) throw new UnsupportedOperatorError(node.opType, node.name, `slope ${slope[bad]} is not finite`);
       return {
-        layers: [{ kind: 'max', name: node.name, ops: ['MaxPool'], outShape, groups: cells.map((c) => Int32Array.from(c.idx)) }],
-        shape: outShape,
+        layers: [{ kind: 'prelu', name: node.name, ops: [node.opType], outShape: input.shape, slope }],
+        shape: input.shape,
       };
     }
-    case 'AveragePool': {
-      const { cells, outShape } = poolWindows(node, input);
-      const includePad = int(node, 'count_include_pad', 0) === 1;
-      const rows = cells.map((c) =>
-        row(
-          c.idx,
-          c.idx.map(() => 1 / (includePad ? c.kernel : c.idx.length)),
-          0,
-        ),
-      );
-      return { layers: [{ kind: 'affine', name: node.name, ops: ['AveragePool'], outShape, rows }], shape: outShape };
-    }
-    case 'GlobalAveragePool': {
-      const [C, H, W] = chw(node, input);
-      const rows = Array.from({ length: C }, (_, c) =>
-        row(
-          Array.from({ length: H * W }, (_, k) => c * H * W + k),
-          Array(H * W).fill(1 / (H * W)),
-          0,
-        ),
-      );
-      return {
-        layers: [{ kind: 'affine', name: node.name, ops: ['GlobalAveragePool'], outShape: [C, 1, 1], rows }],
-        shape: [C, 1, 1],
-      };
-    }
-    case 'Flatten': {
-      if (int(node, 'axis', 1) !== 1) throw new UnsupportedOperatorError('Flatten', node.name, 'axis other than 1');
-      return { layers: [], shape: [size(input.shape)] };
-    }
-    case 'Reshape': {
-      const target = Array.from(constant(graph, node, node.inputs[1]).data);
-      const full = [1, ...input.shape];
-      const dims = target.map((d, a) => (d === 0 ? full[a]! : d));
-      const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-      const resolved = dims.map((d) => (d === -1 ? size(full) / known : d));
-      if (size(resolved) !== size(full))
-        throw new InvalidInputError(`Reshape '${node.name}': [${target}] does not fit [${full}]`);
-      if (resolved[0] !== 1) throw new UnsupportedOperatorError('Reshape', node.name, 'reshaping the batch dimension');
-      return { layers: [], shape: resolved.slice(1) };
-    }
-    case 'Transpose': {
-      const rank = input.shape.length + 1;
-      const perm = ints(
-        node,
-        'perm',
-        Array.from({ length: rank }, (_, a) => rank - 1 - a),
-      );
-      if (perm[0] !== 0) throw new UnsupportedOperatorError('Transpose', node.name, 'moving the batch dimension');
-      const axes = perm.slice(1).map((p) => p - 1);
-      const outShape = axes.map((a) => input.shape[a]!);
-      const inStrides = input.shape.map((_, a) => input.shape.slice(a + 1).reduce((x, y) => x * y, 1));
-      const map = new Int32Array(size(outShape));
-      for (let i = 0; i < map.length; i++) {
-        let rest = i;
-        let src = 0;
-        for (let a = outShape.length - 1; a >= 0; a--) {
-          const coord = rest % outShape[a]!;
-          rest = Math.floor(rest / outShape[a]!);
-          src += coord * inStrides[axes[a]!]!;
-        }
-        map[i] = src;
-      }
-      return { layers: [{ kind: 'permute', name: node.name, ops: ['Transpose'], outShape, map }], shape: outShape };
-    }
+    case 'Pad':
+      return lowerPad(ctx);
+    case 'ReduceMean':
+    case 'ReduceSum':
+      return lowerReduce(ctx);
+    case 'Flatten':
+      return lowerFlatten(ctx);
+    case 'Reshape':
+      return lowerReshape(ctx);
+    case 'Squeeze':
+      return lowerSqueeze(ctx);
+    case 'Unsqueeze':
+      return lowerUnsqueeze(ctx);
+    case 'Transpose':
+      return lowerTranspose(ctx);
+    case 'Dropout':
+      // Inference: the identity. Its mask output is a training artefact.
+      if (node.outputs[1]) throw new UnsupportedOperatorError('Dropout', node.name, 'the mask output');
+      if (node.inputs[2] && constant(graph, node, node.inputs[2]).data[0] !== 0)
+        throw new UnsupportedOperatorError('Dropout', node.name, 'training_mode=true');
+      return { layers: [], shape: input.shape };
     case 'Identity':
       return { layers: [], shape: input.shape };
     default:
@@ -340,16 +263,45 @@ function lowerNode(graph: OnnxGraph, node: OnnxNode, input: Value): { layers: La
 }
 
 /**
- * Lowers a feed-forward ONNX graph (each node consumes the previous node's output plus constants) to the layer
- * IR. A trailing Softmax is dropped (argmax and ordering survive it) and a trailing ArgMax becomes the head.
+ * The head over the whole output: Softmax/LogSoftmax/ArgMax must act on one distribution per sample. Before opset
+ * 13 Softmax flattens the axes from `axis` on; from 13 it takes one axis. Anything that leaves several slices per
+ * sample (a softmax per row) is refused rather than computed over the flattened tensor.
  */
-export function lowerGraph(graph: OnnxGraph): Program {
-  checkSupported(graph);
+function headOf(ctx: NodeContext): Head {
+  const { graph, node, input } = ctx;
+  const rank = input.shape.length + 1;
+  const legacy = node.opType !== 'ArgMax' && graph.opset < 13;
+  const raw = int(node, 'axis', node.opType === 'ArgMax' ? 0 : legacy ? 1 : -1);
+  const [axis] = normalizeAxes(ctx, [raw], rank) as [number];
+  refuseBatchAxis(ctx, [axis], 'axis');
+  const slices = legacy ? size(input.shape.slice(0, axis - 1)) : size(input.shape) / input.shape[axis - 1]!;
+  if (slices !== 1)
+    throw new UnsupportedOperatorError(
+      node.opType,
+      node.name,
+      `axis=${raw} of [N, ${input.shape}] makes ${slices} separate distributions per sample (only one over the whole output is supported)`,
+    );
+  if (node.opType === 'ArgMax' && int(node, 'select_last_index', 0) === 1)
+    throw new UnsupportedOperatorError('ArgMax', node.name, 'select_last_index=1 (the circuit picks the lowest index)');
+  return ({ Softmax: 'softmax', LogSoftmax: 'logsoftmax', ArgMax: 'argmax' } as const)[node.opType as 'Softmax'];
+}
+
+const HEADS = new Set(['Softmax', 'LogSoftmax', 'ArgMax']);
+
+/**
+ * Lowers a feed-forward ONNX graph (each node consumes the previous node's output plus constants) to the layer
+ * IR, per sample: a graph exported with a fixed batch N is the same program as with batch 1, and no operator may
+ * mix samples across the batch axis. A trailing Softmax/LogSoftmax is dropped (argmax and ordering survive it)
+ * and a trailing ArgMax becomes the head.
+ */
+export function lowerGraph(onnxGraph: OnnxGraph): Program {
+  checkSupported(onnxGraph);
+  const graph = foldConstants(onnxGraph);
   if (graph.inputs.length !== 1) throw new OnnxParseError(`expected one graph input, found ${graph.inputs.length}`);
   if (graph.outputs.length !== 1) throw new OnnxParseError(`expected one graph output, found ${graph.outputs.length}`);
   const gi = graph.inputs[0]!;
   const [batch, ...rest] = gi.shape;
-  if (batch !== null && batch !== 1) throw new OnnxParseError(`input batch dimension must be 1 or dynamic, got ${batch}`);
+  if (batch === undefined) throw new OnnxParseError(`input '${gi.name}' is a scalar (no batch axis)`);
   if (rest.some((d) => d === null)) throw new OnnxParseError(`input '${gi.name}' has dynamic non-batch dimensions`);
   const inputShape = rest as number[];
 
@@ -364,13 +316,14 @@ export function lowerGraph(graph: OnnxGraph): Program {
         node.name,
         `does not consume '${current.name}' (only sequential graphs are supported)`,
       );
-    if (node.opType === 'Softmax' || node.opType === 'ArgMax') {
+    const ctx: NodeContext = { graph, node, input: current, batch };
+    if (HEADS.has(node.opType)) {
       if (!last) throw new UnsupportedOperatorError(node.opType, node.name, 'only as the last node');
-      head = node.opType === 'Softmax' ? 'softmax' : 'argmax';
+      head = headOf(ctx);
       current = { name: node.outputs[0]!, shape: current.shape };
       return;
     }
-    const lowered = lowerNode(graph, node, current);
+    const lowered = lowerNode(ctx);
     layers.push(...lowered.layers);
     current = { name: node.outputs[0]!, shape: lowered.shape };
   });
@@ -380,11 +333,12 @@ export function lowerGraph(graph: OnnxGraph): Program {
   return {
     inputName: gi.name,
     inputShape,
+    batch,
     outputName: current.name,
     outputShape: current.shape,
     layers: simplify(layers),
     head,
-    sourceOps: graph.nodes.map((n) => n.opType),
+    sourceOps: onnxGraph.nodes.map((n) => n.opType),
   };
 }
 
@@ -423,13 +377,23 @@ function permuteInto(p: { map: Int32Array; ops: string[] }, next: Layer): Layer 
   return { ...next, kind: 'permute', map: next.kind === 'permute' ? next.map.map((i) => p.map[i]!) : p.map } as Layer;
 }
 
+function isBijection(map: Int32Array): boolean {
+  const seen = new Uint8Array(map.length);
+  for (const i of map) {
+    if (i < 0 || i >= map.length || seen[i]) return false;
+    seen[i] = 1;
+  }
+  return true;
+}
+
 /** Merges two adjacent layers when that is free or cheaper; undefined when they must stay apart. */
 function merge(prev: Layer, layer: Layer): Layer[] | undefined {
   if (prev.kind === 'affine' && layer.kind === 'affine') return [composeAffine(prev, layer)];
   if (prev.kind === 'permute' && (layer.kind === 'affine' || layer.kind === 'max' || layer.kind === 'permute'))
     return [permuteInto(prev, layer)];
-  // relu is elementwise: apply it before the permutation, and keep pushing the permutation forward.
-  if (prev.kind === 'permute' && layer.kind === 'relu') return [layer, prev];
+  // relu is elementwise: apply it before a true permutation (not a gather such as an edge pad, which changes the
+  // size), and keep pushing the permutation forward.
+  if (prev.kind === 'permute' && layer.kind === 'relu' && isBijection(prev.map)) return [layer, prev];
   return undefined;
 }
 

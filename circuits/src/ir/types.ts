@@ -1,8 +1,9 @@
 /**
  * The compiler's layer IR. Every linear ONNX op (Gemm, MatMul, Conv, pools' averages, Add/Sub/Mul by constants,
- * BatchNormalization) lowers to one sparse affine map, out[i] = Σ w·in[idx] + b, so the evaluators and the circuit
- * emitter handle a single linear form. Layout ops (Flatten, Reshape, Transpose, Identity) cost nothing: reshapes
- * vanish and transposes become permutations. Tensors are flat, row-major, batch dimension dropped (batch 1).
+ * BatchNormalization, ConvTranspose, Pad, Reduce*) lowers to one sparse affine map, out[i] = Σ w·in[idx] + b, so the
+ * evaluators and the circuit emitter handle a single linear form. Layout ops (Flatten, Reshape, Squeeze, Unsqueeze,
+ * Identity) cost nothing: reshapes vanish, transposes and edge/reflect pads become gathers. Tensors are flat,
+ * row-major, per sample: the batch dimension is dropped (a job proves one sample of a graph exported with batch N).
  */
 export type AffineRow = { idx: Int32Array; w: Float64Array; b: number };
 
@@ -13,14 +14,22 @@ export type MaxLayer = { kind: 'max'; name: string; ops: string[]; outShape: num
 /** out[i] = in[map[i]] (Transpose). */
 export type PermuteLayer = { kind: 'permute'; name: string; ops: string[]; outShape: number[]; map: Int32Array };
 
-export type Layer = AffineLayer | ReluLayer | MaxLayer | PermuteLayer;
+/** out[i] = in[i] if in[i] ≥ 0, else slope[i]·in[i] (LeakyRelu, PRelu; slopes broadcast to every element). */
+export type PreluLayer = { kind: 'prelu'; name: string; ops: string[]; outShape: number[]; slope: Float64Array };
 
-/** What the graph does after its last layer: nothing, Softmax (dropped: monotone) or ArgMax. */
-export type Head = 'none' | 'softmax' | 'argmax';
+export type Layer = AffineLayer | ReluLayer | MaxLayer | PermuteLayer | PreluLayer;
+
+/**
+ * What the graph does after its last layer, over the whole output: nothing, Softmax or LogSoftmax (dropped from the
+ * circuit: monotone, so the logits and their argmax carry the answer) or ArgMax.
+ */
+export type Head = 'none' | 'softmax' | 'logsoftmax' | 'argmax';
 
 export type Program = {
   inputName: string;
   inputShape: number[];
+  /** The batch size the graph was exported with (null: dynamic). The program is one sample of it. */
+  batch: number | null;
   outputName: string;
   outputShape: number[];
   layers: Layer[];

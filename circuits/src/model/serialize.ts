@@ -12,6 +12,7 @@ export function programFromJson(json: string): QuantProgram {
       layer.rows = layer.rows.map((r) => ({ idx: Int32Array.from(r.idx), w: Int32Array.from(r.w), b: r.b }));
     if (layer.kind === 'max') layer.groups = layer.groups.map((g) => Int32Array.from(g));
     if (layer.kind === 'permute') layer.map = Int32Array.from(layer.map);
+    if (layer.kind === 'prelu') layer.slope = Int32Array.from(layer.slope);
   }
   return raw;
 }

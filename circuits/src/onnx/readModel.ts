@@ -10,7 +10,8 @@ type Long = { toNumber(): number } | number;
 const num = (v: Long | null | undefined): number =>
   v === null || v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber();
 
-function readTensor(t: onnx.ITensorProto): OnnxTensor {
+/** A decoded TensorProto, values widened to float64. */
+export function readTensor(t: onnx.ITensorProto): OnnxTensor {
   const dims = (t.dims ?? []).map(num);
   const count = dims.reduce((a, b) => a * b, 1);
   const name = t.name ?? '';

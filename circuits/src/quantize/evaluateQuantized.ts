@@ -1,4 +1,5 @@
 import { ActivationOverflowError, InvalidInputError } from '../errors';
+import { maxOver } from '../ir/evaluateFloat';
 import { size } from '../ir/types';
 import { roundShift, type QuantProgram } from './types';
 
@@ -57,8 +58,19 @@ export function evaluateQuantized(program: QuantProgram, inputQ: number[]): Eval
       case 'relu':
         x = x.map((v) => (v < 0 ? 0 : v));
         break;
-      case 'max':
-        x = layer.groups.map((g) => Math.max(...Array.from(g, (i) => x[i]!)));
+      case 'max': {
+        // A loop, not Math.max(...spread): a window can be larger than the call stack's room for arguments.
+        const from = x;
+        x = layer.groups.map((g) => maxOver(g, from));
+        break;
+      }
+      case 'prelu':
+        x = x.map((v, i) => {
+          // The circuit rescales slope·v and range-checks it on both branches.
+          const y = roundShift(layer.slope[i]! * v, layer.shift);
+          if (y < -bound || y >= bound) throw new ActivationOverflowError(layer.name, y, bound);
+          return v >= 0 ? v : y;
+        });
         break;
       case 'permute':
         x = Array.from(layer.map, (i) => x[i]!);

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors';
-import { evaluateFloat } from '../ir/evaluateFloat';
+import { evaluateFloat, maxOver } from '../ir/evaluateFloat';
 import type { Program } from '../ir/types';
 import { size } from '../ir/types';
 import { roundShift, type QuantAffineRow, type QuantLayer, type QuantProgram } from './types';
@@ -81,6 +81,30 @@ function extremes(b: Bounds): { lo: number; hi: number } {
 }
 
 /**
+ * Slopes at a weight scale, and the range of the output and of slope·in rescaled (the circuit range-checks it for
+ * every input, both branches): roundShift(slope·x) is monotone in x, so its ends bound it.
+ */
+function quantizePrelu(slopes: Float64Array, input: Bounds, weightBits: number) {
+  let aMax = 0;
+  for (const a of slopes) aMax = Math.max(aMax, Math.abs(a));
+  const shift = fracBits(aMax, weightBits);
+  const slope = Int32Array.from(slopes, (a) => Math.round(a * 2 ** shift));
+  const out: Bounds = { lo: new Float64Array(slope.length), hi: new Float64Array(slope.length) };
+  let lo = 0;
+  let hi = 0;
+  slope.forEach((a, i) => {
+    const [l, h] = [input.lo[i]!, input.hi[i]!];
+    const fl = roundShift(a * l, shift);
+    const fh = roundShift(a * h, shift);
+    out.lo[i] = l >= 0 ? l : Math.min(fl, fh, h >= 0 ? 0 : fl);
+    out.hi[i] = l >= 0 ? h : Math.max(fl, fh, h);
+    lo = Math.min(lo, out.lo[i]!, fl, fh);
+    hi = Math.max(hi, out.hi[i]!, fl, fh);
+  });
+  return { slope, shift, out, bits: bitsFor(lo, hi) };
+}
+
+/**
  * Chooses a power-of-two scale per tensor from calibration (max |value| × margin), quantizes weights and biases,
  * and fuses each ReLU into the affine layer before it. Scales come from calibration (precision where the data
  * lives); each layer's range check is then widened by interval analysis until it holds every value that any input
@@ -102,6 +126,9 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
 
   const maxAbs = program.layers.map(() => 0);
   parameters.calibration.forEach((sample, s) => {
+    for (let i = 0; i < sample.length; i++)
+      if (!Number.isFinite(sample[i]))
+        throw new InvalidInputError(`calibration sample ${s} has a non-finite value at input[${i}] (${sample[i]})`);
     evaluateFloat(program, sample).activations.forEach((a, l) => {
       for (const v of a) {
         if (!Number.isFinite(v)) throw new InvalidInputError(`calibration sample ${s} gives a non-finite value in layer ${l}`);
@@ -178,15 +205,30 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
     } else if (layer.kind === 'max') {
       layers.push({ kind: 'max', name: layer.name, ops: layer.ops, outSize, groups: layer.groups, bits, outScale: scale });
       const prev = bounds;
-      const fold = (g: Int32Array, of: Float64Array) => {
-        let m = -Infinity;
-        for (const i of g) m = Math.max(m, of[i]!);
-        return m;
-      };
       bounds = {
-        lo: Float64Array.from(layer.groups, (g) => fold(g, prev.lo)),
-        hi: Float64Array.from(layer.groups, (g) => fold(g, prev.hi)),
+        lo: Float64Array.from(layer.groups, (g) => maxOver(g, prev.lo)),
+        hi: Float64Array.from(layer.groups, (g) => maxOver(g, prev.hi)),
       };
+    } else if (layer.kind === 'prelu') {
+      const q = quantizePrelu(layer.slope, bounds, weightBits);
+      if (q.bits > MAX_ACTIVATION_BITS)
+        throw new InvalidInputError(
+          `layer ${layer.name}: its slopes need ${q.bits}-bit activations (at most ${MAX_ACTIVATION_BITS})`,
+        );
+      const outBits = Math.max(bits, q.bits);
+      layers.push({
+        kind: 'prelu',
+        name: layer.name,
+        ops: layer.ops,
+        outSize,
+        slope: q.slope,
+        shift: q.shift,
+        inBits: bits,
+        bits: outBits,
+        outScale: scale,
+      });
+      bounds = q.out;
+      bits = outBits;
     } else {
       layers.push({ kind: 'permute', name: layer.name, ops: layer.ops, outSize, map: layer.map, bits, outScale: scale });
       const prev = bounds;

@@ -25,7 +25,20 @@ export type QuantLayer =
     }
   | { kind: 'relu'; name: string; ops: string[]; outSize: number; bits: number; outScale: number }
   | { kind: 'max'; name: string; ops: string[]; outSize: number; groups: Int32Array[]; bits: number; outScale: number }
-  | { kind: 'permute'; name: string; ops: string[]; outSize: number; map: Int32Array; bits: number; outScale: number };
+  | { kind: 'permute'; name: string; ops: string[]; outSize: number; map: Int32Array; bits: number; outScale: number }
+  | {
+      /** out = in if in ≥ 0, else roundShift(slope·in, shift): slopes are integers at scale 2^shift, scale kept. */
+      kind: 'prelu';
+      name: string;
+      ops: string[];
+      outSize: number;
+      slope: Int32Array;
+      shift: number;
+      /** Bits of the input (its sign bit is the branch); `bits` bounds slope·in rescaled and the output. */
+      inBits: number;
+      bits: number;
+      outScale: number;
+    };
 
 export type QuantProgram = {
   inputShape: number[];
