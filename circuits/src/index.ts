@@ -40,6 +40,7 @@ export {
   DevelopmentSetupRefusedError,
   type AssertSetupRegistrableParameters,
 } from './setup/assertSetupRegistrable';
+export { zkeyVerificationKey } from './setup/zkeyVerificationKey';
 export { writeSyntheticCircuit, type WriteSyntheticCircuitParameters } from './setup/syntheticCircuit';
 export { sharedProver, ProvingFailedError, Groth16ProverProcess } from './toolchain/prover';
 export { calculateWitness } from './toolchain/calculateWitness';

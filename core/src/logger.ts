@@ -9,9 +9,16 @@ export type CreateLoggerParameters = {
 };
 
 let root: Logger | undefined;
+/** True while the root is the silent fallback of a createLogger called before configureLogger. */
+let fallback = false;
 
-/** Configures the process-wide logger once (from the process's typed config); later calls are ignored. */
+/**
+ * Configures the process-wide logger once (from the process's typed config); later calls are ignored. A silent
+ * fallback made by an earlier createLogger is replaced (loggers already made from it stay silent: make them lazily).
+ */
 export function configureLogger(parameters: CreateLoggerParameters): Logger {
+  if (fallback) root = undefined;
+  fallback = false;
   // Logs go to stderr so a CLI's stdout carries only its own output.
   root ??=
     parameters.format === 'pretty'
@@ -29,5 +36,9 @@ export function configureLogger(parameters: CreateLoggerParameters): Logger {
 
 /** A child logger whose context is the component or class name; messages stay constant, variables go in fields. */
 export function createLogger(context: string): Logger {
-  return (root ?? configureLogger({ level: 'silent' })).child({ context });
+  if (!root) {
+    configureLogger({ level: 'silent' });
+    fallback = true;
+  }
+  return root!.child({ context });
 }

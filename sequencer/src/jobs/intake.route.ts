@@ -91,7 +91,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.once('error', reject);
+    // A client that goes away mid-body ends the request with an error (ECONNRESET, 'aborted') before 'close'.
+    req.once('error', (err) => reject(req.complete ? err : new BodyAbortedError(err.message)));
     req.once('close', () => {
       if (!req.complete) reject(new BodyAbortedError('the client closed the request before its end'));
     });
@@ -100,7 +101,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** express.json()'s strict mode: only an object or an array at the top level. */
 function parseJson(raw: Buffer): unknown {
-  const text = raw.toString('utf8');
+  // express.json() strips a UTF-8 byte order mark; JSON.parse does not.
+  const text = raw.toString('utf8').replace(/^\uFEFF/, '');
   const first = /\S/.exec(text)?.[0];
   if (first !== '{' && first !== '[')
     throw new BodyParseError(first === undefined ? 'the body is empty' : `unexpected token '${first}' at the top level`);

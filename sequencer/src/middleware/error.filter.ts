@@ -38,7 +38,8 @@ export function httpStatusFor(code: string): number {
 
 export type ErrorResponse = { status: number; body: unknown };
 
-const log = createLogger('ErrorFilter');
+/** Made on first use: a logger created at import would be the silent fallback, before main.ts configures logging. */
+let log: ReturnType<typeof createLogger> | undefined;
 
 /**
  * Every error leaves as `{ code, message, details? }`. Domain errors map through the table; Nest's own HTTP
@@ -79,7 +80,10 @@ export function errorResponse(exception: unknown): ErrorResponse {
     return { status: parser.status, body: { code, message } };
   }
   const correlationId = randomUUID();
-  log.error({ correlationId, err: exception instanceof Error ? exception.message : String(exception) }, 'unhandled error');
+  (log ??= createLogger('ErrorFilter')).error(
+    { correlationId, err: exception instanceof Error ? exception.message : String(exception) },
+    'unhandled error',
+  );
   return { status: 500, body: { code: 'INTERNAL', message: 'internal error', details: `correlation id ${correlationId}` } };
 }
 

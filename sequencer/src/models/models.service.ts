@@ -16,6 +16,7 @@ import {
   modelInterfaceOf,
   type ModelInterface,
   type ModelManifest,
+  zkeyVerificationKey,
 } from '@verity/circuits';
 import { sameVerifyingKey, toSolidityVerifyingKey, type SnarkjsVerificationKey } from '@verity/contracts';
 import { createLogger, DEVNET_L1_CHAIN_ID } from '@verity/core';
@@ -323,8 +324,16 @@ export class ModelsService {
       }
       // The key itself too: a manifest can be edited, a zkey without phase-2 contributions is a development key.
       if (name === 'zkey') this.assertRegistrable(String(row!.manifest.name), setup, deployment.l1.chainId, tmp);
-      if (name === 'vkey') {
-        const vkey = checkVerificationKey(this.parseJson(tmp, 'vkey') as unknown as VerificationKey);
+      // The zkey provers will prove with must carry the key registered on L1 (α, β, γ, δ, IC), and the vkey served
+      // to requesters must be that key: a publisher cannot pair L1's key with other proving material.
+      if (name === 'vkey' || name === 'zkey') {
+        const vkey = checkVerificationKey(
+          name === 'vkey'
+            ? (this.parseJson(tmp, 'vkey') as unknown as VerificationKey)
+            : await zkeyVerificationKey(tmp).catch((err: Error & { shortMessage?: string }) => {
+                throw new ArtifactInvalidError(`the zkey: ${err.shortMessage ?? err.message}`);
+              }),
+        );
         const registered = await modelRegistry.verifyingKeyOf(modelId);
         const onChain = {
           alpha1: { x: registered.alpha1.x, y: registered.alpha1.y },
@@ -334,7 +343,9 @@ export class ModelsService {
           ic: registered.ic.map((p) => ({ x: p.x, y: p.y })),
         };
         if (!sameVerifyingKey(toSolidityVerifyingKey(vkey as unknown as SnarkjsVerificationKey), onChain))
-          throw new ArtifactInvalidError('this verification key is not the one registered on L1');
+          throw new ArtifactInvalidError(
+            `this ${name === 'vkey' ? 'verification key' : 'zkey’s key'} is not the one registered on L1`,
+          );
       }
 
       renameSync(tmp, this.artifactPath(sha256));
@@ -359,7 +370,11 @@ export class ModelsService {
     }
   }
 
-  /** An INSECURE development setup is served only where it was allowed, and only on the local devnet. */
+  /**
+   * An INSECURE development setup is served only where it was allowed, and only on the local devnet. A guard against
+   * mistakes: a publisher set on forging can always make a key it can forge (it ran phase 2); requesters judge a
+   * model by its setup transcript (`verity model verify-setup`, the manifest's `setup` in GET /v1/models/:id).
+   */
   private assertRegistrable(model: string, setup: ModelManifest['setup'], chainId: number, zkey?: string): void {
     try {
       assertSetupRegistrable({
