@@ -37,6 +37,8 @@ const envSchema = z.object({
   SEQUENCER_L1_CONFIRMATIONS: int(0, 1),
   SEQUENCER_L2_CONFIRMATIONS: int(0, 1),
   SEQUENCER_MAX_BODY_BYTES: int(1_024, 1_048_576),
+  /** Worker threads for intake's input commitment and signer recovery (0: on the API's event loop). */
+  SEQUENCER_INTAKE_THREADS: z.coerce.number().int().min(0).max(1).default(1),
   /** A request must leave provers at least this long before its deadline. */
   SEQUENCER_MIN_DEADLINE_SECONDS: int(0, 60),
   /** A request's deadline may lie at most this far ahead (default 30 days): escrow is not locked up indefinitely. */
@@ -96,6 +98,7 @@ export type SequencerConfig = Readonly<{
     maxDeadlineSeconds: number;
     maxStreams: number;
     maxStreamsPerIp: number;
+    intakeThreads: number;
   }>;
   provers: Readonly<{ sessionTtlSeconds: number; heartbeatTimeoutSeconds: number; maxLeases: number; stakeCacheMs: number }>;
   models: Readonly<{
@@ -148,6 +151,7 @@ export function loadSequencerConfig(env: NodeJS.ProcessEnv = process.env): Seque
       maxDeadlineSeconds: e.SEQUENCER_MAX_DEADLINE_SECONDS,
       maxStreams: e.SEQUENCER_SSE_MAX_STREAMS,
       maxStreamsPerIp: e.SEQUENCER_SSE_MAX_STREAMS_PER_IP,
+      intakeThreads: e.SEQUENCER_INTAKE_THREADS,
     }),
     provers: Object.freeze({
       sessionTtlSeconds: e.SEQUENCER_PROVER_SESSION_TTL_SECONDS,

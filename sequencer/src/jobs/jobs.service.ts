@@ -4,15 +4,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Interface, dataLength, getBytes } from 'ethers';
 import { DataSource } from 'typeorm';
 
-import { COMMIT_DOMAIN, commitVector, quantizeInput } from '@verity/circuits';
-import {
-  hashJobRequest,
-  jobIdFromDigest,
-  marketDomain,
-  recoverJobRequestSigner,
-  SNARK_SCALAR_FIELD,
-  type JobRequest,
-} from '@verity/contracts';
+import { COMMIT_DOMAIN, quantizeInput } from '@verity/circuits';
+import { hashJobRequest, jobIdFromDigest, marketDomain, SNARK_SCALAR_FIELD, type JobRequest } from '@verity/contracts';
 import { createLogger } from '@verity/core';
 import {
   InsufficientBalanceError,
@@ -28,6 +21,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
 import type { SubmitJobDto, SubmitJobResponseDto } from './dto/submit-job.dto';
 import { mapJob, type JobViewDto } from './dto/job-view.dto';
+import { IntakeCrypto } from './intake-crypto.service';
 import { IntakeWriter, type IntakeRow } from './intake-writer.service';
 import { JobEventEntity } from './job-event.entity';
 import type { JobStatus } from './job-status';
@@ -69,6 +63,7 @@ export class JobsService {
     private readonly models: ModelsService,
     private readonly metrics: MetricsService,
     private readonly writer: IntakeWriter,
+    private readonly crypto: IntakeCrypto,
   ) {}
 
   async submit(dto: SubmitJobDto): Promise<SubmitJobResponseDto> {
@@ -112,16 +107,26 @@ export class JobsService {
     } catch (err) {
       throw new ValidationError((err as Error).message);
     }
-    const commitment = commitVector(xq, model.interface.inputBits, COMMIT_DOMAIN.input, BigInt(dto.inputSalt));
+    const { deployment } = this.chain.get();
+    const domain = marketDomain(deployment.l2.chainId, deployment.verity.l2.InferenceMarket);
+    const digest = hashJobRequest(domain, request);
+    // The market's ECDSA check (OpenZeppelin) takes v = 27 or 28 only: a v of 0/1 recovers here but not there.
+    const badV = dataLength(dto.signature) === 65 && ![27, 28].includes(getBytes(dto.signature)[64]!);
+    const { commitment, signer } = await this.crypto.check({
+      values: xq,
+      bits: model.interface.inputBits,
+      domainTag: COMMIT_DOMAIN.input,
+      salt: BigInt(dto.inputSalt),
+      eip712: domain,
+      request,
+      digest,
+      signature: badV ? null : dto.signature,
+    });
     if (commitment !== request.inputCommitment)
       throw new ValidationError(
         'inputCommitment does not open to this input and inputSalt (check the model’s input scale and the salt)',
       );
-
-    const { deployment } = this.chain.get();
-    const domain = marketDomain(deployment.l2.chainId, deployment.verity.l2.InferenceMarket);
-    const digest = hashJobRequest(domain, request);
-    await this.checkSignature(domain, request, dto.signature, requester, digest);
+    await this.checkSignature(dto.signature, requester, digest, signer, badV);
     const jobId = jobIdFromDigest(digest, requester).toString();
 
     const feeBps = await this.currentFeeBps();
@@ -170,22 +175,8 @@ export class JobsService {
     return { jobId, status: 'accepted', fee: fee.toString(), accessToken };
   }
 
-  private async checkSignature(
-    domain: ReturnType<typeof marketDomain>,
-    request: JobRequest,
-    signature: string,
-    requester: string,
-    digest: string,
-  ) {
-    let signer: string | undefined;
-    // The market's ECDSA check (OpenZeppelin) takes v = 27 or 28 only: a v of 0/1 recovers here but not there.
-    const badV = dataLength(signature) === 65 && ![27, 28].includes(getBytes(signature)[64]!);
-    if (!badV)
-      try {
-        signer = recoverJobRequestSigner(domain, request, signature, digest);
-      } catch {
-        // Not a 65-byte ECDSA signature: only a contract wallet (ERC-1271) can vouch for it.
-      }
+  /** `signer` is the EOA recovered from the signature (IntakeCrypto), undefined if it is no valid ECDSA signature. */
+  private async checkSignature(signature: string, requester: string, digest: string, signer: string | undefined, badV: boolean) {
     if (signer === requester) return;
     // Asked every time, never cached: a wallet deployed (or fixed) after a refusal must be able to try again.
     const { l2 } = this.chain.get();
