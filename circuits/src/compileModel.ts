@@ -70,12 +70,8 @@ async function checkAgainstOnnxRuntime(onnx: Uint8Array, program: Program, sampl
   return worst;
 }
 
-/**
- * ONNX → fixed-point program → circom → r1cs + wasm, cached by content hash: the same model and options reuse
- * circuits/build/<name>-<hash>. Weights are circuit constants, so the circuit (and later its verification key)
- * identifies the model.
- */
-export async function compileModel(parameters: CompileModelParameters): Promise<CompiledModel> {
+/** Everything up to the circuit's source: lowering, the onnxruntime cross-check, quantization, ids and paths. */
+async function prepareModel(parameters: CompileModelParameters) {
   const progress = parameters.onProgress ?? (() => undefined);
   if (parameters.calibration.length === 0) throw new InvalidInputError('calibration needs at least one sample input');
   progress('parse ONNX');
@@ -98,6 +94,75 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   const source = emitCircom({ program, modelId, templatesInclude: '../../templates/verity.circom' });
   const circuitSha256 = sha256(source + readFileSync(templatesFile, 'utf8'));
   const paths = modelPaths(parameters.name, circuitSha256);
+  return { ir, program, programJson, onnxSha256, modelId, source, circuitSha256, paths, referenceError };
+}
+
+export type InspectedModel = {
+  /** The manifest as compileModel would write it, without the constraint count unless the circuit was compiled. */
+  manifest: Omit<ModelManifest, 'constraints' | 'r1csSha256'> & { constraints?: number };
+  paths: ModelPaths;
+  compiled: boolean;
+};
+
+/**
+ * What a model compiles to, in seconds and without compiling: operators, layers, scales, sizes, the model id and
+ * where its build would live. The constraint count (and the setup) come from a build already in the cache, if any:
+ * only circom can count constraints, and on a large model it takes many minutes.
+ */
+export async function inspectModel(parameters: CompileModelParameters): Promise<InspectedModel> {
+  const { ir, program, onnxSha256, modelId, circuitSha256, paths } = await prepareModel(parameters);
+  const compiled = existsSync(paths.manifest) && existsSync(paths.r1cs);
+  const cached = compiled ? (JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest) : undefined;
+  return {
+    manifest: {
+      ...describe(parameters.name, modelId, onnxSha256, circuitSha256, ir, program, parameters.inputMaxAbs),
+      ...(cached ? { constraints: cached.constraints, setup: cached.setup } : {}),
+    },
+    paths,
+    compiled,
+  };
+}
+
+/** The manifest's description of a model, shared by compile and inspect. */
+function describe(
+  name: string,
+  modelId: bigint,
+  onnxSha256: string,
+  circuitSha256: string,
+  ir: Program,
+  program: QuantProgram,
+  inputMaxAbs: number,
+): Omit<ModelManifest, 'constraints' | 'r1csSha256'> {
+  return {
+    name,
+    modelId: modelId.toString(),
+    onnxSha256,
+    circuitSha256,
+    compiler: { circom: '2.2.3 (circom2 npm)', verity: VERITY_COMPILER_VERSION },
+    publicSignals: ['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover'],
+    input: { shape: program.inputShape, scale: program.inputScale, bits: program.inputBits, maxAbs: inputMaxAbs },
+    output: { shape: program.outputShape, scale: program.outputScale, bits: program.outputBits, head: program.head },
+    ops: ir.sourceOps,
+    layers: program.layers.map((l) =>
+      l.kind === 'affine'
+        ? { kind: l.kind, ops: l.ops, outSize: l.outSize, shift: l.shift, bits: l.bits, relu: l.relu }
+        : { kind: l.kind, ops: l.ops, outSize: l.outSize, bits: l.bits },
+    ),
+    parameters: ir.layers.reduce((a, l) => a + (l.kind === 'affine' ? l.rows.reduce((b, r) => b + r.idx.length + 1, 0) : 0), 0),
+    activations: program.layers.reduce((a, l) => a + (l.kind === 'permute' ? 0 : l.outSize), 0),
+    rounding: 'round half up: floor((acc + 2^(shift-1)) / 2^shift), remainder range-checked in the circuit',
+  };
+}
+
+/**
+ * ONNX → fixed-point program → circom → r1cs + wasm, cached by content hash: the same model and options reuse
+ * circuits/build/<name>-<hash>. Weights are circuit constants, so the circuit (and later its verification key)
+ * identifies the model.
+ */
+export async function compileModel(parameters: CompileModelParameters): Promise<CompiledModel> {
+  const progress = parameters.onProgress ?? (() => undefined);
+  const { ir, program, programJson, onnxSha256, modelId, source, circuitSha256, paths, referenceError } =
+    await prepareModel(parameters);
 
   let circomSeconds = 0;
   if (!existsSync(paths.r1cs) || !existsSync(paths.wasm)) {
@@ -109,25 +174,9 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   }
   const info = await snarkjs.r1cs.info(paths.r1cs);
   const manifest: ModelManifest = {
-    name: parameters.name,
-    modelId: modelId.toString(),
-    onnxSha256,
-    circuitSha256,
+    ...describe(parameters.name, modelId, onnxSha256, circuitSha256, ir, program, parameters.inputMaxAbs),
     r1csSha256: sha256(readFileSync(paths.r1cs)),
-    compiler: { circom: '2.2.3 (circom2 npm)', verity: VERITY_COMPILER_VERSION },
-    publicSignals: ['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover'],
-    input: { shape: program.inputShape, scale: program.inputScale, bits: program.inputBits, maxAbs: parameters.inputMaxAbs },
-    output: { shape: program.outputShape, scale: program.outputScale, bits: program.outputBits, head: program.head },
-    ops: ir.sourceOps,
-    layers: program.layers.map((l) =>
-      l.kind === 'affine'
-        ? { kind: l.kind, ops: l.ops, outSize: l.outSize, shift: l.shift, bits: l.bits, relu: l.relu }
-        : { kind: l.kind, ops: l.ops, outSize: l.outSize, bits: l.bits },
-    ),
     constraints: info.nConstraints,
-    parameters: ir.layers.reduce((a, l) => a + (l.kind === 'affine' ? l.rows.reduce((b, r) => b + r.idx.length + 1, 0) : 0), 0),
-    activations: program.layers.reduce((a, l) => a + (l.kind === 'permute' ? 0 : l.outSize), 0),
-    rounding: 'round half up: floor((acc + 2^(shift-1)) / 2^shift), remainder range-checked in the circuit',
   };
   // A cached build keeps the record of its setup.
   if (existsSync(paths.manifest) && existsSync(paths.zkey)) {

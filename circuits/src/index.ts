@@ -1,5 +1,12 @@
 /** The zkML library: compile(onnx) → artifacts, setup, prove(model, input, jobId, prover), verify. */
-export { compileModel, loadCompiledModel, type CompiledModel, type CompileModelParameters } from './compileModel';
+export {
+  compileModel,
+  inspectModel,
+  loadCompiledModel,
+  type CompiledModel,
+  type CompileModelParameters,
+  type InspectedModel,
+} from './compileModel';
 export { FIELD_MODULUS, toField } from './field';
 export { setupModel, ptauPowerFor, type SetupModelParameters, type SetupModelReturnType } from './setupModel';
 export {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -194,6 +194,17 @@ describe('verity model CLI (iris-mlp)', () => {
     const result = await verity(args);
     expectOneLineError(result, pattern);
     expect(result.stderr).not.toMatch(/chain error/);
+  });
+
+  it('inspects a model without compiling it, and counts constraints once it is compiled', async () => {
+    // A width no test compiles: lowering, the onnxruntime check and quantization only.
+    const fresh = await verity(['model', 'inspect', 'iris-mlp', '--input-bits', '9']);
+    expect(fresh.stdout).toMatch(/constraints\s+not compiled yet/);
+    expect(fresh.stdout).toMatch(/operators\s+Sub → Mul → Gemm → Relu → Gemm → Softmax/);
+    const dir = /files\s+(\S+)/.exec(fresh.stdout)![1]!;
+    expect(existsSync(join(dir, 'model.r1cs'))).toBe(false);
+    const compiled = await verity(['model', 'inspect', 'iris-mlp']);
+    expect(compiled.stdout).toMatch(/constraints\s+\d+ \(/);
   });
 
   it('names a malformed input file, a bad calibration file and a model with no setup', async () => {

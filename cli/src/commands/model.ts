@@ -12,6 +12,7 @@ import {
   checkOutputOpening,
   assertSetupRegistrable,
   compileModel,
+  inspectModel,
   contributePhase2,
   ensurePtau,
   INPUT_BITS_RANGE,
@@ -28,6 +29,8 @@ import {
   verifyInference,
   verifyPhase2,
   type CompiledModel,
+  type CompileModelParameters,
+  type InspectedModel,
 } from '@verity/circuits';
 import { BaseError, InvalidArgumentError, readDeployment } from '@verity/core';
 import { L1_CHAIN_ID } from '@verity/rollup';
@@ -112,6 +115,14 @@ function stepper(title: string, total: number): { step(name: string): void; done
 
 /** A reference model by name, or any ONNX file with its calibration inputs and input range. */
 async function resolveModel(model: string, options: ModelOptions, quiet = false): Promise<CompiledModel> {
+  const params = compileParameters(model, options);
+  const progress = quiet ? undefined : stepper('compile', 4);
+  const compiled = await compileModel({ ...params, onProgress: progress?.step });
+  progress?.done();
+  return compiled;
+}
+
+function compileParameters(model: string, options: ModelOptions): CompileModelParameters {
   const reference = REFERENCE_MODELS[model];
   const inputBits = parseInputBits(options.inputBits);
   let params;
@@ -141,13 +152,10 @@ async function resolveModel(model: string, options: ModelOptions, quiet = false)
     throw new InvalidArgumentError(
       `unknown model '${model}' (reference models: ${Object.keys(REFERENCE_MODELS).join(', ')}; or pass an .onnx file)`,
     );
-  const progress = quiet ? undefined : stepper('compile', 4);
-  const compiled = await compileModel({ ...params, onProgress: progress?.step });
-  progress?.done();
-  return compiled;
+  return params;
 }
 
-function printSummary(m: CompiledModel): void {
+function printSummary(m: Pick<CompiledModel, 'paths'> & { manifest: InspectedModel['manifest'] }): void {
   const x = m.manifest;
   table([
     ['model', `${x.name}  (id ${x.modelId.slice(0, 16)}…)`],
@@ -157,7 +165,13 @@ function printSummary(m: CompiledModel): void {
     ['input', `[${x.input.shape.join('×')}] in ±${x.input.maxAbs}, scale 2^${x.input.scale}, ${x.input.bits}-bit`],
     ['output', `[${x.output.shape.join('×')}] scale 2^${x.output.scale}, ${x.output.bits}-bit, head ${x.output.head}`],
     ['parameters', String(x.parameters)],
-    ['constraints', `${x.constraints} (${(x.constraints / x.activations).toFixed(1)} per activation)`],
+    [
+      'constraints',
+      x.constraints === undefined
+        ? 'not compiled yet (`verity model compile` counts them)'
+        : `${x.constraints} (${(x.constraints / x.activations).toFixed(1)} per activation)`,
+    ],
+    ['activations', String(x.activations)],
     ['files', m.paths.dir],
     [
       'setup',
@@ -209,8 +223,11 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
   ).action(async (name: string, options: ModelOptions) => printSummary(await resolveModel(name, options)));
 
   modelOptions(
-    model.command('inspect').description('what a model compiles to: operators, scales, constraints, files').argument('<model>'),
-  ).action(async (name: string, options: ModelOptions) => printSummary(await resolveModel(name, options, true)));
+    model
+      .command('inspect')
+      .description('what a model compiles to, in seconds: operators, layers, scales, sizes (constraints once compiled)')
+      .argument('<model>'),
+  ).action(async (name: string, options: ModelOptions) => printSummary(await inspectModel(compileParameters(name, options))));
 
   modelOptions(
     model
