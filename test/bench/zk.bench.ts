@@ -1,7 +1,8 @@
 /**
  * npm run bench:zk [-- model…] — one JSON line per reference model, then a table:
- * parameters, constraints (and per activation), compile s, setup s, prove s (median of PROVE_RUNS after a warm-up),
- * verify ms in-process (median), proof bytes, L1 verify gas (generated Solidity verifier on anvil), and the
+ * parameters, constraints (and per activation), compile s, setup s, prove s (median, min and max of PROVE_RUNS after a
+ * warm-up), verify ms in-process (median, min, max), peak memory (this process: compile and setup; the prover
+ * process), proof bytes, L1 verify gas (generated Solidity verifier on anvil), and the
  * float (onnxruntime) vs circuit top-1 agreement and max |logit error| over the model's whole data set.
  *
  * Compile and setup run from a clean build directory so their times are real; powers of tau come from the cache
@@ -11,7 +12,7 @@
  * circuit on a 2^16 domain, from nothing, DEV_SETUP_RUNS times: min/median/max seconds and where the time went.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ContractFactory, JsonRpcProvider, Wallet } from 'ethers';
@@ -153,6 +154,7 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
 
   return {
     bench: 'zk',
+    machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`.trim(),
     model: name,
     parameters: model.manifest.parameters,
     constraints: model.manifest.constraints,
@@ -162,8 +164,15 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
     setupS: Number(setupS.toFixed(2)),
     ptauGeneratedS: setup.ptauSeconds ?? null,
     proveS: Number(median(proveTimes).toFixed(3)),
+    proveSpreadS: [Number(Math.min(...proveTimes).toFixed(3)), Number(Math.max(...proveTimes).toFixed(3))],
     proveRuns: PROVE_RUNS,
     verifyMs: Number(median(verifyTimes).toFixed(1)),
+    verifySpreadMs: [Number(Math.min(...verifyTimes).toFixed(1)), Number(Math.max(...verifyTimes).toFixed(1))],
+    // Peak resident memory so far of this process (circom2 compiles in it, setup runs in it) and of the prover.
+    peakMemoryMB: {
+      compileAndSetup: Math.round(process.resourceUsage().maxRSS / 1024),
+      prover: Math.round((sharedProver().peakMemoryBytes() ?? 0) / 2 ** 20),
+    },
     proofBytes: { json: JSON.stringify(last!.proof).length, calldata: 256 },
     l1VerifyGas,
     samples: xs.length,
@@ -253,8 +262,9 @@ async function main(): Promise<void> {
     ['c/act', (r) => String(r.constraintsPerActivation)],
     ['compile s', (r) => String(r.compileS)],
     ['setup s', (r) => String(r.setupS)],
-    ['prove s', (r) => String(r.proveS)],
-    ['verify ms', (r) => String(r.verifyMs)],
+    ['prove s (min–max)', (r) => `${r.proveS} (${r.proveSpreadS.join('–')})`],
+    ['verify ms (min–max)', (r) => `${r.verifyMs} (${r.verifySpreadMs.join('–')})`],
+    ['peak MB', (r) => `${r.peakMemoryMB.compileAndSetup}/${r.peakMemoryMB.prover}`],
     ['L1 gas', (r) => String(r.l1VerifyGas)],
     ['top-1 agree', (r) => `${(r.top1Agreement * 100).toFixed(2)}%`],
     ['max |Δlogit|', (r) => String(r.maxAbsLogitError)],

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
 
@@ -22,6 +23,18 @@ export class Groth16ProverProcess {
   private worker?: ChildProcess;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
+
+  /** The prover process's peak resident memory (Linux: VmHWM), for benchmarks; undefined where unknown. */
+  peakMemoryBytes(): number | undefined {
+    const pid = this.worker?.pid;
+    if (pid === undefined) return undefined;
+    try {
+      const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      return kb === undefined ? undefined : Number(kb) * 1024;
+    } catch {
+      return undefined;
+    }
+  }
 
   private ensure(): ChildProcess {
     if (this.worker) return this.worker;
