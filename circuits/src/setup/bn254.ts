@@ -5,22 +5,15 @@
  * ours; speed does not matter here (a key is checked once when it is loaded).
  */
 
+import { powMod } from '../field';
+
 /** The base field modulus p. */
 export const P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 /** The group order r (the scalar field). */
 export const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 const mod = (a: bigint): bigint => ((a % P) + P) % P;
-const powMod = (base: bigint, exp: bigint): bigint => {
-  let result = 1n;
-  let b = mod(base);
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % P;
-    b = (b * b) % P;
-  }
-  return result;
-};
-const invFq = (a: bigint): bigint => powMod(a, P - 2n);
+const invFq = (a: bigint): bigint => powMod(a, P - 2n, P);
 
 /** An element c0 + c1·u of Fq2 = Fq[u]/(u² + 1). */
 export type Fq2 = readonly [bigint, bigint];

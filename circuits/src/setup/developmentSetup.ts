@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 import { InvalidInputError } from '../errors';
+import { powMod } from '../field';
 import { P, R } from './bn254';
 import { bn128, fixedBaseMul, AFFINE_BYTES, SCALAR_BYTES } from './fixedBaseMul';
 import { parseR1cs, type R1cs } from './parseR1cs';
@@ -28,15 +29,7 @@ export type DevelopmentSetupReturnType = {
 export type DevelopmentSetupErrorType = InvalidInputError;
 
 const mod = (a: bigint): bigint => ((a % R) + R) % R;
-function pow(base: bigint, exp: bigint): bigint {
-  let result = 1n;
-  let b = mod(base);
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % R;
-    b = (b * b) % R;
-  }
-  return result;
-}
+const pow = (base: bigint, exp: bigint): bigint => powMod(base, exp, R);
 const inverse = (a: bigint): bigint => pow(a, R - 2n);
 
 /** Uniform in [1, r): 512 bits of OS randomness reduced mod r (bias below 2^-250). */
