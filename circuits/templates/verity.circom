@@ -55,6 +55,61 @@ template PRelu(inBits, slope, shift, bits) {
     out <== scaled.out + sign.out[inBits - 1] * (in - scaled.out);
 }
 
+// Piecewise-linear activation (Sigmoid, Tanh, Softplus, Elu, Selu, HardSigmoid, Clip, ...) of an `inBits`-bit input:
+// segment k holds the integers [S[k], S[k+1]) (the last ends at 2^(inBits-1)) and gives
+// floor((A[k] * in + C[k] + 2^(shift-1)) / 2^shift), range-checked to `bits` bits. The selector `sel` is one-hot
+// (each bit boolean, sum 1); the selected segment's ends are linear combinations of it, and in - start and
+// end - 1 - in are range-checked to inBits bits (a negative difference wraps to a huge field element and fails), so
+// only the segment holding `in` passes. One product A(sel) * in, then the affine layers' rescale.
+template PwlCheck(K, inBits, S, A, C, shift, bits) {
+    signal input in;
+    signal input sel[K];
+    signal output out;
+    var lo = 0;
+    var hi = 0;
+    var a = 0;
+    var c = 0;
+    var total = 0;
+    for (var k = 0; k < K; k++) {
+        sel[k] * (sel[k] - 1) === 0;
+        var next = 1 << (inBits - 1);
+        if (k + 1 < K) {
+            next = S[k + 1];
+        }
+        lo += sel[k] * S[k];
+        hi += sel[k] * next;
+        a += sel[k] * A[k];
+        c += sel[k] * C[k];
+        total += sel[k];
+    }
+    total === 1;
+    component above = Num2Bits(inBits);
+    above.in <== in - lo;
+    component below = Num2Bits(inBits);
+    below.in <== hi - 1 - in;
+    component scaled = Rescale(shift, bits, 0);
+    scaled.in <== a * in + c;
+    out <== scaled.out;
+}
+
+// PwlCheck with the selector computed as a hint (circom compares field elements as signed values).
+template Pwl(K, inBits, S, A, C, shift, bits) {
+    signal input in;
+    signal output out;
+    signal sel[K];
+    component check = PwlCheck(K, inBits, S, A, C, shift, bits);
+    for (var k = 0; k < K; k++) {
+        var next = 1 << (inBits - 1);
+        if (k + 1 < K) {
+            next = S[k + 1];
+        }
+        sel[k] <-- (in >= S[k] && in < next) ? 1 : 0;
+        check.sel[k] <== sel[k];
+    }
+    check.in <== in;
+    out <== check.out;
+}
+
 // max(a, b) for values of `bits` bits.
 template Max2(bits) {
     signal input a;

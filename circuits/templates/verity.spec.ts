@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { rng } from '../models/train/dense';
 import { COMMIT_DOMAIN, commitVector } from '../src/commit/commitVector';
 import { buildRoot } from '../src/paths';
+import { segmentOf } from '../src/quantize/evaluateQuantized';
 import { roundShift } from '../src/quantize/types';
 import { calculateWitness } from '../src/toolchain/calculateWitness';
 import { compileCircom } from '../src/toolchain/compileCircom';
@@ -14,6 +15,12 @@ import { compileCircom } from '../src/toolchain/compileCircom';
  * must make witness generation fail.
  */
 const BITS = 10;
+/** A piecewise-linear table over 10-bit inputs: segments [-512, -100), [-100, 0), [0, 150), [150, 512). */
+const PWL = { start: [-512, -100, 0, 150], slope: [0, 7, 20, -3], intercept: [-800, 40, -16, 2500] };
+const pwlAt = (v: number, k: number) => roundShift(PWL.slope[k]! * v + PWL.intercept[k]!, 4);
+const pwl = (v: number) => pwlAt(v, segmentOf(PWL.start, v));
+const onehot = (k: number) => [0, 1, 2, 3].map((j) => (j === k ? 1 : 0));
+const list = (xs: number[]) => `[${xs.join(',')}]`;
 const HARNESS = `pragma circom 2.1.6;
 include "../../templates/verity.circom";
 
@@ -28,6 +35,10 @@ template Harness() {
     signal input d[400];
     signal input rl;
     signal input p[2];
+    signal input pw;
+    signal input pc;
+    signal input psel[4];
+    signal input pcl;
     signal output rq[2];
     signal output rrq[2];
     signal output zq;
@@ -37,6 +48,7 @@ template Harness() {
     signal output rlo;
     signal output dco;
     signal output po[2];
+    signal output pwo;
     component a[2];
     component b[2];
     for (var i = 0; i < 2; i++) {
@@ -75,6 +87,18 @@ template Harness() {
     component pr1 = PRelu(${BITS}, -7, 4, ${BITS});
     pr1.in <== p[1];
     po[1] <== pr1.out;
+    // A 4-segment table: starts, slopes and intercepts at 2^-4.
+    var S[4] = ${list(PWL.start)};
+    var A[4] = ${list(PWL.slope)};
+    var C[4] = ${list(PWL.intercept)};
+    component pw0 = Pwl(4, ${BITS}, S, A, C, 4, ${BITS});
+    pw0.in <== pw;
+    pwo <== pw0.out;
+    // The same check with the selector and the output claimed from outside (as a cheating prover would).
+    component pck = PwlCheck(4, ${BITS}, S, A, C, 4, ${BITS});
+    pck.in <== pc;
+    for (var k = 0; k < 4; k++) { pck.sel[k] <== psel[k]; }
+    pck.out === pcl;
 }
 
 component main = Harness();
@@ -110,7 +134,15 @@ describe('verity.circom templates (witness level)', () => {
       cs: BigInt('0x' + Array.from({ length: 31 }, () => int(0, 255).toString(16).padStart(2, '0')).join('')).toString(),
       rl: int(-half, half - 1),
       p: [int(-half, half - 1), int(-half, half - 1)],
+      pw: int(-half, half - 1),
+      ...pwlClaim(int(-half, half - 1)),
     };
+  }
+
+  /** PwlCheck's inputs for v as the evaluator computes it: the segment holding v, one-hot, and its output. */
+  function pwlClaim(v: number) {
+    const k = segmentOf(PWL.start, v);
+    return { pc: v, psel: onehot(k), pcl: pwl(v) };
   }
 
   it('computes what the fixed-point evaluator computes, for 40 random inputs', async () => {
@@ -133,7 +165,29 @@ describe('verity.circom templates (witness level)', () => {
       // po[2] follows dco.
       const prelu = (v: number, slope: number) => (v >= 0 ? v : roundShift(slope * v, 4));
       expect(w.slice(11, 13).map(signed)).toEqual([prelu(input.p[0]!, 5), prelu(input.p[1]!, -7)]);
+      // pwo follows po[2].
+      expect(signed(w[13]!)).toBe(pwl(input.pw));
     }
+  });
+
+  it('computes the piecewise-linear table at every segment edge and at the ends of the range', async () => {
+    for (const v of [-half, half - 1, ...PWL.start.flatMap((s) => [s - 1, s, s + 1])].filter((v) => v >= -half && v < half)) {
+      const w = await calculateWitness(wasm, { ...validInput(), pw: v, ...pwlClaim(v) });
+      expect(signed(w[13]!)).toBe(pwl(v));
+    }
+  });
+
+  it.each([
+    ['an output off by one', { pcl: pwl(-50) + 1 }],
+    ['the next segment, with the output its line gives', { psel: onehot(2), pcl: pwlAt(-50, 2) }],
+    ['the previous segment, with the output its line gives', { psel: onehot(0), pcl: pwlAt(-50, 0) }],
+    ['a selector that is not boolean (2, -1 sums to 1)', { psel: [0, 2, -1, 0] }],
+    ['no segment selected', { psel: [0, 0, 0, 0], pcl: 0 }],
+    ['two segments selected', { psel: [0, 1, 1, 0] }],
+  ])('PwlCheck rejects %s', async (_name, patch) => {
+    const input = { ...validInput(), ...pwlClaim(-50) };
+    await expect(calculateWitness(wasm, input)).resolves.toBeDefined();
+    await expect(calculateWitness(wasm, { ...input, ...patch })).rejects.toThrow(/Assert Failed|Error in template/);
   });
 
   it('hides the committed values: the same vector under two salts gives unrelated commitments', async () => {
@@ -158,6 +212,7 @@ describe('verity.circom templates (witness level)', () => {
     ['a committed value out of range', { c: [...Array(29).fill(0), -half - 1] }],
     ['a relu input out of range', { rl: half }],
     ['a PRelu input out of range', { p: [-half - 1, 0] }],
+    ['a piecewise-linear input out of range', { pw: half }],
   ])('fails the witness on %s', async (_name, patch) => {
     await expect(calculateWitness(wasm, { ...validInput(), ...patch })).rejects.toThrow(/Assert Failed|Error in template/);
   });

@@ -17,8 +17,11 @@ import { compileCircom } from '../toolchain/compileCircom';
 
 const CASES = join(repoRoot, '..', 'shared', 'onnx-tests', 'pytorch-converted');
 
-/** A few accepted conformance cases of different kinds (a grouped-free 1-D Conv, a padded MaxPool, a per-channel PRelu), in circom. */
-const SAMPLE = ['test_Conv1d', 'test_MaxPool2d', 'test_PReLU_2d_multiparam'];
+/**
+ * A few accepted conformance cases of different kinds (a grouped-free 1-D Conv, a padded MaxPool, a per-channel
+ * PRelu, a piecewise-linear Sigmoid), in circom.
+ */
+const SAMPLE = ['test_Conv1d', 'test_MaxPool2d', 'test_PReLU_2d_multiparam', 'test_Sigmoid'];
 
 /** The case's quantized program and its samples, and the circuit emitted for it (compiled once, then cached). */
 async function compileCase(name: string) {

@@ -97,6 +97,26 @@ function emitLayer(layer: QuantLayer, l: number, input: string): { code: string;
           `    }`,
         ].join('\n'),
       };
+    case 'pwl': {
+      const K = layer.start.length;
+      const big = (xs: number[]) => list(xs.map((v) => BigInt(v).toString()));
+      return {
+        output: out,
+        code: [
+          `    // layer ${l}: ${layer.ops.join(' + ')} (${layer.name}), ${K} linear segments, shift ${layer.shift}, ${layer.bits}-bit`,
+          `    var S${l}[${K}] = ${big(layer.start)};`,
+          `    var A${l}[${K}] = ${big(layer.slope)};`,
+          `    var C${l}[${K}] = ${big(layer.intercept)};`,
+          `    signal ${out}[${n}];`,
+          `    component s${l}[${n}];`,
+          `    for (var i = 0; i < ${n}; i++) {`,
+          `        s${l}[i] = Pwl(${K}, ${layer.inBits}, S${l}, A${l}, C${l}, ${layer.shift}, ${layer.bits});`,
+          `        s${l}[i].in <== ${input}[i];`,
+          `        ${out}[i] <== s${l}[i].out;`,
+          `    }`,
+        ].join('\n'),
+      };
+    }
     case 'permute':
       return {
         output: out,

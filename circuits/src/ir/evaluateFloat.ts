@@ -1,3 +1,4 @@
+import { activationFloat } from './activation';
 import type { Head, Layer, Program } from './types';
 
 /**
@@ -34,6 +35,8 @@ export function applyLayerFloat(layer: Layer, x: Float64Array): Float64Array {
       return Float64Array.from(layer.map, (i) => x[i]!);
     case 'prelu':
       return x.map((v, i) => (v >= 0 ? v : layer.slope[i]! * v));
+    case 'pwl':
+      return x.map((v) => activationFloat(layer.activation, v));
   }
 }
 

@@ -133,7 +133,7 @@ describe('lowerGraph', () => {
 
   it('names the operator and the node of an unsupported op, before any work', () => {
     const spec = pytorchCnn();
-    spec.nodes.splice(1, 0, { opType: 'Tanh', name: '/act/Tanh', inputs: ['11'], outputs: ['11b'] });
+    spec.nodes.splice(1, 0, { opType: 'Exp', name: '/act/Exp', inputs: ['11'], outputs: ['11b'] });
     spec.nodes[2]!.inputs = ['11b'];
     const err = (() => {
       try {
@@ -143,7 +143,7 @@ describe('lowerGraph', () => {
       }
     })();
     expect(err).toBeInstanceOf(UnsupportedOperatorError);
-    expect((err as Error).message).toBe("unsupported operator Tanh in node '/act/Tanh'");
+    expect((err as Error).message).toBe("unsupported operator Exp in node '/act/Exp'");
   });
 
   it('rejects a residual connection (Add of two activations) clearly', () => {
@@ -267,8 +267,86 @@ describe('lowerGraph breadth against onnxruntime', () => {
     ],
     ['LeakyRelu', single([1, 10], 'LeakyRelu', { alpha: 0.2 })],
     ['Neg', single([1, 5], 'Neg')],
+    ['Sigmoid', single([1, 2, 5], 'Sigmoid')],
+    ['Tanh', single([1, 10], 'Tanh')],
+    ['Softplus', single([1, 10], 'Softplus')],
+    ['Softsign', single([1, 10], 'Softsign')],
+    ['Elu, alpha 0.7', single([1, 10], 'Elu', { alpha: 0.7 })],
+    ['Selu (default alpha and gamma)', single([1, 10], 'Selu')],
+    ['HardSigmoid, alpha 0.9, beta 0.4', single([1, 10], 'HardSigmoid', { alpha: 0.9, beta: 0.4 })],
+    ['HardSwish', single([1, 10], 'HardSwish', {}, [], 14)],
+    ['Abs', single([1, 10], 'Abs')],
+    [
+      'Clip (opset 13 inputs)',
+      single([1, 10], 'Clip', {}, [
+        { name: 'lo', dims: [], data: [-0.5] },
+        { name: 'hi', dims: [], data: [0.6] },
+      ]),
+    ],
+    ['Clip (opset 6 attributes)', single([1, 10], 'Clip', { min: -0.3, max: 0.2 }, [], 6)],
   ])('%s', async (_name, spec) => {
     expect(await maxDiffAgainstOnnxRuntime(spec, 5)).toBeLessThan(1e-5);
+  });
+});
+
+describe('elementwise activations', () => {
+  it('lower to one pwl layer each, moved before a transpose (the same function on every element)', () => {
+    const bytes = writeModel({
+      inputs: [{ name: 'x', shape: [1, 3, 4] }],
+      outputs: [{ name: 'y', shape: [] }],
+      initializers: [],
+      nodes: [
+        { opType: 'Transpose', name: 't', inputs: ['x'], outputs: ['xt'], attributes: { perm: [0, 2, 1] } },
+        { opType: 'Sigmoid', name: 'sig', inputs: ['xt'], outputs: ['y'] },
+      ],
+    });
+    const program = lowerGraph(readModel(bytes));
+    expect(program.layers).toMatchObject([
+      { kind: 'pwl', ops: ['Sigmoid'], activation: { op: 'Sigmoid' } },
+      { kind: 'permute', ops: ['Transpose'] },
+    ]);
+  });
+
+  it.each([
+    [1, 'Softsign'],
+    [2, 'Div'],
+  ])('fuse Div(x, Add(Abs(x), c)) into one Softsign only for c = 1 (c = %d)', (c, expected) => {
+    const bytes = writeModel({
+      inputs: [{ name: 'x', shape: [1, 4] }],
+      outputs: [{ name: 'y', shape: [] }],
+      initializers: [{ name: 'c', dims: [], data: [c] }],
+      nodes: [
+        { opType: 'Abs', name: 'abs', inputs: ['x'], outputs: ['a'] },
+        { opType: 'Add', name: 'add', inputs: ['a', 'c'], outputs: ['b'] },
+        { opType: 'Div', name: 'div', inputs: ['x', 'b'], outputs: ['y'] },
+      ],
+    });
+    if (expected === 'Softsign') {
+      const program = lowerGraph(readModel(bytes));
+      expect(program.layers).toMatchObject([{ kind: 'pwl', name: 'abs+add+div', activation: { op: 'Softsign' } }]);
+    } else expect(refusal(bytes)).toBeInstanceOf(UnsupportedOperatorError);
+  });
+
+  it.each([
+    [
+      'a Clip bound that is an activation',
+      oneNode([1, 4], { opType: 'Clip', name: 'clip', inputs: ['m'] }),
+      /Clip in node 'clip': input 'm' must be a constant/,
+    ],
+    [
+      'a Clip with min above max',
+      oneNode([1, 4], { opType: 'Clip', name: 'clip', inputs: [], attributes: { min: 1, max: 0 } }, [], 6),
+      /Clip in node 'clip': min 1 above max 0/,
+    ],
+    [
+      'a HardSigmoid with alpha 0',
+      oneNode([1, 4], { opType: 'HardSigmoid', name: 'hs', inputs: [], attributes: { alpha: 0 } }),
+      /HardSigmoid in node 'hs': alpha=0/,
+    ],
+  ])('refuse %s with a typed error naming the node', (_name, bytes, message) => {
+    const err = refusal(bytes);
+    expect(err).toBeInstanceOf(UnsupportedOperatorError);
+    expect((err as Error).message).toMatch(message);
   });
 });
 

@@ -1,6 +1,8 @@
 import { InvalidInputError, OnnxParseError, UnsupportedOperatorError } from '../errors';
 import type { OnnxGraph, OnnxNode } from '../onnx/types';
+import { ACTIVATION_OPS, activationOf } from './activation';
 import { foldConstants } from './foldConstants';
+import { fuseSoftsign } from './fuseSoftsign';
 import {
   lowerFlatten,
   lowerPad,
@@ -42,6 +44,7 @@ export const SUPPORTED_OPS = [
   'BatchNormalization',
   'LeakyRelu',
   'PRelu',
+  ...ACTIVATION_OPS,
   'Softmax',
   'LogSoftmax',
   'ArgMax',
@@ -234,6 +237,20 @@ function lowerNode(ctx: NodeContext): Lowered {
         shape: input.shape,
       };
     }
+    case 'Sigmoid':
+    case 'Tanh':
+    case 'Softplus':
+    case 'Softsign':
+    case 'Elu':
+    case 'Selu':
+    case 'HardSigmoid':
+    case 'HardSwish':
+    case 'Clip':
+    case 'Abs':
+      return {
+        layers: [{ kind: 'pwl', name: node.name, ops: [node.opType], outShape: input.shape, activation: activationOf(ctx) }],
+        shape: input.shape,
+      };
     case 'Pad':
       return lowerPad(ctx);
     case 'ReduceMean':
@@ -296,7 +313,7 @@ const HEADS = new Set(['Softmax', 'LogSoftmax', 'ArgMax']);
  */
 export function lowerGraph(onnxGraph: OnnxGraph): Program {
   checkSupported(onnxGraph);
-  const graph = foldConstants(onnxGraph);
+  const graph = fuseSoftsign(foldConstants(onnxGraph));
   if (graph.inputs.length !== 1) throw new OnnxParseError(`expected one graph input, found ${graph.inputs.length}`);
   if (graph.outputs.length !== 1) throw new OnnxParseError(`expected one graph output, found ${graph.outputs.length}`);
   const gi = graph.inputs[0]!;
@@ -391,9 +408,9 @@ function merge(prev: Layer, layer: Layer): Layer[] | undefined {
   if (prev.kind === 'affine' && layer.kind === 'affine') return [composeAffine(prev, layer)];
   if (prev.kind === 'permute' && (layer.kind === 'affine' || layer.kind === 'max' || layer.kind === 'permute'))
     return [permuteInto(prev, layer)];
-  // relu is elementwise: apply it before a true permutation (not a gather such as an edge pad, which changes the
-  // size), and keep pushing the permutation forward.
-  if (prev.kind === 'permute' && layer.kind === 'relu' && isBijection(prev.map)) return [layer, prev];
+  // relu and pwl are the same function on every element: apply them before a true permutation (not a gather such
+  // as an edge pad, which changes the size), and keep pushing the permutation forward.
+  if (prev.kind === 'permute' && (layer.kind === 'relu' || layer.kind === 'pwl') && isBijection(prev.map)) return [layer, prev];
   return undefined;
 }
 

@@ -1,3 +1,5 @@
+import type { Activation } from './activation';
+
 /**
  * The compiler's layer IR. Every linear ONNX op (Gemm, MatMul, Conv, pools' averages, Add/Sub/Mul by constants,
  * BatchNormalization, ConvTranspose, Pad, Reduce*) lowers to one sparse affine map, out[i] = Σ w·in[idx] + b, so the
@@ -17,7 +19,13 @@ export type PermuteLayer = { kind: 'permute'; name: string; ops: string[]; outSh
 /** out[i] = in[i] if in[i] ≥ 0, else slope[i]·in[i] (LeakyRelu, PRelu; slopes broadcast to every element). */
 export type PreluLayer = { kind: 'prelu'; name: string; ops: string[]; outShape: number[]; slope: Float64Array };
 
-export type Layer = AffineLayer | ReluLayer | MaxLayer | PermuteLayer | PreluLayer;
+/**
+ * out[i] = f(in[i]) for a scalar non-linear activation f (Sigmoid, Tanh, Softplus, Elu, Selu, HardSigmoid, Clip, …):
+ * exact in float, piecewise-linear in fixed point.
+ */
+export type PwlLayer = { kind: 'pwl'; name: string; ops: string[]; outShape: number[]; activation: Activation };
+
+export type Layer = AffineLayer | ReluLayer | MaxLayer | PermuteLayer | PreluLayer | PwlLayer;
 
 /**
  * What the graph does after its last layer, over the whole output: nothing, Softmax or LogSoftmax (dropped from the

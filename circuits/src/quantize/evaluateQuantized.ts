@@ -36,6 +36,18 @@ export function quantizeInput(
   });
 }
 
+/** The segment of a piecewise-linear table holding v: the last k with start[k] ≤ v (binary search). */
+export function segmentOf(start: number[], v: number): number {
+  let lo = 0;
+  let hi = start.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (start[mid]! <= v) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /**
  * The project's fixed-point evaluator: the circuit's integer semantics, exactly. Plain float64 arithmetic is exact
  * here because `quantize` bounds every accumulator below 2^50 and division by 2^shift is exact.
@@ -72,6 +84,18 @@ export function evaluateQuantized(program: QuantProgram, inputQ: number[]): Eval
           return v >= 0 ? v : y;
         });
         break;
+      case 'pwl': {
+        // The table covers exactly the inputs of inBits bits, as the circuit's segment checks do.
+        const inBound = 2 ** (layer.inBits - 1);
+        x = x.map((v) => {
+          if (v < -inBound || v >= inBound) throw new ActivationOverflowError(layer.name, v, inBound);
+          const k = segmentOf(layer.start, v);
+          const y = roundShift(layer.slope[k]! * v + layer.intercept[k]!, layer.shift);
+          if (y < -bound || y >= bound) throw new ActivationOverflowError(layer.name, y, bound);
+          return y;
+        });
+        break;
+      }
       case 'permute':
         x = Array.from(layer.map, (i) => x[i]!);
         break;

@@ -2,6 +2,7 @@ import { InvalidInputError } from '../errors';
 import { evaluateFloat, maxOver } from '../ir/evaluateFloat';
 import type { Program } from '../ir/types';
 import { size } from '../ir/types';
+import { quantizePwl } from './quantizePwl';
 import { roundShift, type QuantAffineRow, type QuantLayer, type QuantProgram } from './types';
 
 export type QuantizeParameters = {
@@ -125,14 +126,22 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
     throw new InvalidInputError(`the input range (inputMaxAbs) must be a positive finite number, got ${parameters.inputMaxAbs}`);
 
   const maxAbs = program.layers.map(() => 0);
+  // Calibrated range of each layer's input (index l: layer l's input; the program's input first).
+  const inLo = [Infinity, ...program.layers.map(() => Infinity)];
+  const inHi = [-Infinity, ...program.layers.map(() => -Infinity)];
   parameters.calibration.forEach((sample, s) => {
-    for (let i = 0; i < sample.length; i++)
+    for (let i = 0; i < sample.length; i++) {
       if (!Number.isFinite(sample[i]))
         throw new InvalidInputError(`calibration sample ${s} has a non-finite value at input[${i}] (${sample[i]})`);
+      inLo[0] = Math.min(inLo[0]!, sample[i]!);
+      inHi[0] = Math.max(inHi[0]!, sample[i]!);
+    }
     evaluateFloat(program, sample).activations.forEach((a, l) => {
       for (const v of a) {
         if (!Number.isFinite(v)) throw new InvalidInputError(`calibration sample ${s} gives a non-finite value in layer ${l}`);
         maxAbs[l] = Math.max(maxAbs[l]!, Math.abs(v));
+        inLo[l + 1] = Math.min(inLo[l + 1]!, v);
+        inHi[l + 1] = Math.max(inHi[l + 1]!, v);
       }
     });
   });
@@ -229,6 +238,40 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
       });
       bounds = q.out;
       bits = outBits;
+    } else if (layer.kind === 'pwl') {
+      // A loop, not extremes(): that one always includes 0.
+      const reach = { lo: Infinity, hi: -Infinity };
+      for (let i = 0; i < bounds.lo.length; i++) {
+        reach.lo = Math.min(reach.lo, bounds.lo[i]!);
+        reach.hi = Math.max(reach.hi, bounds.hi[i]!);
+      }
+      const calibrated = inLo[l]! <= inHi[l]! ? { lo: inLo[l]!, hi: inHi[l]! } : { lo: 0, hi: 0 };
+      const q = quantizePwl({
+        activation: layer.activation,
+        inScale: scale,
+        inBits: bits,
+        reach,
+        calibrated,
+        outScale: fracBits(maxAbs[l]! * margin, activationBits),
+        activationBits,
+        maxBits: MAX_ACTIVATION_BITS,
+      });
+      layers.push({
+        kind: 'pwl',
+        name: layer.name,
+        ops: layer.ops,
+        outSize,
+        start: q.start,
+        slope: q.slope,
+        intercept: q.intercept,
+        shift: q.shift,
+        inBits: bits,
+        bits: q.bits,
+        outScale: q.outScale,
+      });
+      bounds = { lo: new Float64Array(outSize).fill(q.out.lo), hi: new Float64Array(outSize).fill(q.out.hi) };
+      scale = q.outScale;
+      bits = q.bits;
     } else {
       layers.push({ kind: 'permute', name: layer.name, ops: layer.ops, outSize, map: layer.map, bits, outScale: scale });
       const prev = bounds;

@@ -38,6 +38,24 @@ export type QuantLayer =
       inBits: number;
       bits: number;
       outScale: number;
+    }
+  | {
+      /**
+       * A scalar activation, piecewise-linear over segments of the input integers: segment k is
+       * [start[k], start[k+1]) (the first starts at -2^(inBits-1), the last ends at 2^(inBits-1)) and gives
+       * roundShift(slope[k]·in + intercept[k], shift) at `outScale`. One table for every element.
+       */
+      kind: 'pwl';
+      name: string;
+      ops: string[];
+      outSize: number;
+      start: number[];
+      slope: number[];
+      intercept: number[];
+      shift: number;
+      inBits: number;
+      bits: number;
+      outScale: number;
     };
 
 export type QuantProgram = {
