@@ -11,6 +11,8 @@ include "circomlib/circuits/poseidon.circom";
 // The remainder is range-checked to [0, 2^shift) and the quotient to `bits` bits: together they make the
 // quotient unique, so a prover cannot choose another rounding.
 template Rescale(shift, bits, relu) {
+    // The quotient is unique only while 2^(shift + bits) is far below p (~2^254); quantize caps shift at 64.
+    assert(shift >= 0 && shift <= 64 && bits >= 1 && bits <= 48);
     signal input in;
     signal output out;
     signal q;

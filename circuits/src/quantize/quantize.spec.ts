@@ -2,6 +2,7 @@ import { rng } from '../../models/train/dense';
 import { emitCircom } from '../emit/emitCircom';
 import { InvalidInputError } from '../errors';
 import { lowerGraph } from '../ir/lowerGraph';
+import type { Program } from '../ir/types';
 import { readModel } from '../onnx/readModel';
 import { writeModel } from '../onnx/writeModel';
 import { evaluateQuantized, quantizeInput } from './evaluateQuantized';
@@ -44,5 +45,37 @@ describe('quantize at scale', () => {
     const run = () => quantize({ program, calibration: [[0.5, bad, 0, 0]], inputMaxAbs: 1 });
     expect(run).toThrow(InvalidInputError);
     expect(run).toThrow(/calibration sample 0 has a non-finite value at input\[1\]/);
+  });
+});
+
+describe('rescales the circuit can make unique', () => {
+  /** A program of one PRelu with the given slopes (a float64 ONNX tensor can hold slopes like 1e-70). */
+  const prelu = (slopes: number[]): Program => ({
+    inputName: 'x',
+    inputShape: [slopes.length],
+    outputName: 'y',
+    outputShape: [slopes.length],
+    layers: [{ kind: 'prelu', name: 'act', ops: ['PRelu'], outShape: [slopes.length], slope: Float64Array.from(slopes) }],
+    head: 'none',
+    sourceOps: ['PRelu'],
+    batch: 1,
+  });
+  const calibration = [
+    [-1, 0.5],
+    [0.25, -0.75],
+  ];
+
+  it('takes ordinary slopes', () => {
+    const q = quantize({ program: prelu([0.01, 0.25]), calibration, inputMaxAbs: 1 });
+    expect(q.layers[0]).toMatchObject({ kind: 'prelu' });
+  });
+
+  it('refuses slopes so small or so large that the rescale would leave [2^0, 2^64] (a forgeable or unscaled circuit)', () => {
+    // 1e-70 needs a rescale of ~2^247: with 10-bit values, 2^(shift + bits) wraps the field and the quotient is no
+    // longer unique (an independent audit forged a witness for exactly this layer).
+    expect(() => quantize({ program: prelu([1e-70, 2e-70]), calibration, inputMaxAbs: 1 })).toThrow(InvalidInputError);
+    expect(() => quantize({ program: prelu([1e-70, 2e-70]), calibration, inputMaxAbs: 1 })).toThrow(/rescale by 2\^\d+/);
+    // 40000 would need a negative shift: the evaluator would not scale at all.
+    expect(() => quantize({ program: prelu([40_000, 1]), calibration, inputMaxAbs: 1 })).toThrow(/rescale by 2\^-1/);
   });
 });

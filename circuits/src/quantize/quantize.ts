@@ -44,6 +44,24 @@ const MAX_ACCUMULATOR = 2 ** 50;
 /** Widest activation range check the compiler will emit before it trades precision (scale) for range. */
 const MAX_ACTIVATION_BITS = 32;
 
+/**
+ * Largest rescale the compiler emits. The circuit's Rescale makes its quotient unique only while 2^(shift + bits) is
+ * far below the field modulus (~2^254): past that, several quotients match mod p and a prover could pick a wrong
+ * output. Weights or slopes so small that they would need more (float64 tensors allow 1e-70) are refused instead.
+ */
+export const MAX_SHIFT = 64;
+
+/** Every rescale of the program within [0, MAX_SHIFT] (a negative one would not scale at all). */
+function checkRescale(layer: QuantLayer): void {
+  if (!('shift' in layer)) return;
+  if (layer.shift < 0 || layer.shift > MAX_SHIFT || !Number.isInteger(layer.shift))
+    throw new InvalidInputError(
+      `layer '${layer.name}' (${layer.ops.join('+')}) would rescale by 2^${layer.shift}: its weights or slopes are out of the range the circuit can represent (rescales of 2^0 to 2^${MAX_SHIFT})`,
+    );
+  if (layer.bits > MAX_ACTIVATION_BITS)
+    throw new InvalidInputError(`layer '${layer.name}' would carry ${layer.bits}-bit values (at most ${MAX_ACTIVATION_BITS})`);
+}
+
 /** Integer interval of every element of a tensor: what any input inside the declared range can produce. */
 type Bounds = { lo: Float64Array; hi: Float64Array };
 
@@ -279,6 +297,7 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
     }
   });
 
+  for (const layer of layers) checkRescale(layer);
   return {
     inputShape: program.inputShape,
     inputScale,

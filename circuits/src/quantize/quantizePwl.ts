@@ -1,4 +1,5 @@
 import { activationFloat, activationShape, type Activation } from '../ir/activation';
+import { InvalidInputError } from '../errors';
 import { roundShift } from './types';
 
 /** Uniform segments over an activation's calibrated input range (widened by PWL_WIDEN of its width each side). */
@@ -100,10 +101,15 @@ export function quantizePwl(p: QuantizePwlParameters): QuantizePwlReturnType {
           lo = Math.min(lo, y);
           hi = Math.max(hi, y);
         }
-        // The accumulator at the segment's own ends (inputs a range check admits but interval analysis rules out).
-        for (const v of [s, end(k)]) accMax = Math.max(accMax, Math.abs(a * v + c));
+        // The accumulator at the segment's own ends (inputs a range check admits but interval analysis rules out),
+        // and each term alone: the evaluator adds them in float64, exact only while every term stays below 2^53.
+        for (const v of [s, end(k)]) accMax = Math.max(accMax, Math.abs(a * v + c), Math.abs(a * v), Math.abs(c));
       });
-      if (accMax > MAX_ACCUMULATOR && shift > 0) {
+      if (accMax > MAX_ACCUMULATOR) {
+        if (shift === 0)
+          throw new InvalidInputError(
+            `a ${p.activation.op} table over ${p.inBits}-bit inputs cannot keep its products below 2^50 (the output range is too wide for the circuit)`,
+          );
         shift--;
         continue;
       }
