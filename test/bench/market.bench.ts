@@ -6,7 +6,7 @@
  * - latency of a job from submission to proven and to released (batchers on, one prover, relayer running);
  * - jobs per minute one prover sustains, per reference model (every model whose setup is cached).
  * Prints one JSON line, then a table. BENCH_REQUESTS (default 4000), BENCH_WARMUP (default 500, sent first and not
- * measured) and BENCH_CONNECTIONS (concurrency levels, default 16,32, each measured) tune the load;
+ * measured) and BENCH_CONNECTIONS (concurrency levels, default 16,20,32, each measured) tune the load;
  * BENCH_INTAKE_ONLY=1 measures the intake alone (no latency or prover throughput).
  */
 import { fork } from 'node:child_process';
@@ -43,7 +43,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
  * Concurrency levels, each measured on its own: with a closed loop of C connections the mean latency is C / throughput
  * (Little's law), so one level alone cannot show both the throughput and the latency a sequencer can sustain.
  */
-const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '16,32').split(',').map(Number);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '16,20,32').split(',').map(Number);
 /** The intake target on 2 cores, PostgreSQL: at least this many accepted requests per second at this p99. */
 const TARGET = { requestsPerSecond: 1000, p99: 50 };
 const REQUESTERS = 64;

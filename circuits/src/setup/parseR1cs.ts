@@ -16,7 +16,11 @@ export type ParseR1csErrorType = InvalidInputError;
 
 const MAGIC = 'r1cs';
 
-/** Reads a circom r1cs (version 1) over BN254's scalar field. */
+/**
+ * Reads a circom r1cs (version 1) over BN254's scalar field. Hand-rolled rather than snarkjs's r1csfile: that one
+ * is async, builds an ffjavascript curve, and turns every coefficient into a field object, while the development
+ * setup only walks the constraints once as raw little-endian bytes.
+ */
 export function parseR1cs(bytes: Uint8Array): R1cs {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 12 || Buffer.from(bytes.subarray(0, 4)).toString('latin1') !== MAGIC)
