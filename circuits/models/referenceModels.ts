@@ -51,6 +51,16 @@ export const REFERENCE_MODELS: Record<string, ReferenceModel> = {
         .filter((s, i) => !s.test && i % 16 === 0)
         .map((s) => Array.from(s.x)),
   },
+  'mnist-lenet': {
+    name: 'mnist-lenet',
+    inputMaxAbs: 1,
+    inputBits: 9,
+    onnx: onnxOf('mnist-lenet'),
+    calibration: () =>
+      loadMnist()
+        .filter((s, i) => !s.test && i % 16 === 0)
+        .map((s) => Array.from(s.x)),
+  },
 };
 
 /** What `compileModel` needs for a reference model (its ONNX file, calibration inputs and input range). */

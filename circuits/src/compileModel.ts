@@ -4,7 +4,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import * as snarkjs from 'snarkjs';
 
-import { emitCircom } from './emit/emitCircom';
 import { InvalidInputError, OnnxParseError } from './errors';
 import { FIELD_MODULUS } from './field';
 import { applyHead, evaluateFloat } from './ir/evaluateFloat';
@@ -13,12 +12,12 @@ import type { Program } from './ir/types';
 import type { ModelManifest } from './model/manifest';
 import { programFromJson, programToJson } from './model/serialize';
 import { readModel } from './onnx/readModel';
-import { modelPaths, templatesFile, type ModelPaths } from './paths';
+import { modelPaths, type ModelPaths } from './paths';
 import { quantize } from './quantize/quantize';
 import type { QuantProgram } from './quantize/types';
-import { compileCircom } from './toolchain/compileCircom';
+import { buildModelR1cs, circuitBuilderSha256 } from './r1cs/modelCircuit';
 
-const VERITY_COMPILER_VERSION = '0.1.0';
+const VERITY_COMPILER_VERSION = '0.2.0';
 
 export type CompileModelParameters = {
   name: string;
@@ -36,8 +35,8 @@ export type CompiledModel = {
   manifest: ModelManifest;
   program: QuantProgram;
   paths: ModelPaths;
-  /** Seconds spent in circom (0 when the build was cached). */
-  circomSeconds: number;
+  /** Seconds spent building the r1cs (0 when the build was cached). */
+  circuitSeconds: number;
   /** Largest |float IR − onnxruntime| over the calibration set (after the head). */
   referenceError: number;
 };
@@ -91,23 +90,22 @@ async function prepareModel(parameters: CompileModelParameters) {
   const onnxSha256 = sha256(parameters.onnx);
   // 31 bytes of the hash: always below the field modulus.
   const modelId = BigInt('0x' + sha256(`${onnxSha256}:${sha256(programJson)}`).slice(0, 62)) % FIELD_MODULUS;
-  const source = emitCircom({ program, modelId, templatesInclude: '../../templates/verity.circom' });
-  const circuitSha256 = sha256(source + readFileSync(templatesFile, 'utf8'));
+  // The r1cs is a function of the program, the model id and the circuit builder's code.
+  const circuitSha256 = sha256(`${VERITY_COMPILER_VERSION}:${circuitBuilderSha256()}:${modelId}:${programJson}`);
   const paths = modelPaths(parameters.name, circuitSha256);
-  return { ir, program, programJson, onnxSha256, modelId, source, circuitSha256, paths, referenceError };
+  return { ir, program, programJson, onnxSha256, modelId, circuitSha256, paths, referenceError };
 }
 
 export type InspectedModel = {
-  /** The manifest as compileModel would write it, without the constraint count unless the circuit was compiled. */
-  manifest: Omit<ModelManifest, 'constraints' | 'r1csSha256'> & { constraints?: number };
+  /** The manifest as compileModel would write it, without the r1cs hash. */
+  manifest: Omit<ModelManifest, 'r1csSha256'>;
   paths: ModelPaths;
   compiled: boolean;
 };
 
 /**
- * What a model compiles to, in seconds and without compiling: operators, layers, scales, sizes, the model id and
- * where its build would live. The constraint count (and the setup) come from a build already in the cache, if any:
- * only circom can count constraints, and on a large model it takes many minutes.
+ * What a model compiles to, in seconds and without writing anything: operators, layers, scales, sizes, the model id,
+ * the constraint count and where its build would live. The setup comes from a build already in the cache, if any.
  */
 export async function inspectModel(parameters: CompileModelParameters): Promise<InspectedModel> {
   const { ir, program, onnxSha256, modelId, circuitSha256, paths } = await prepareModel(parameters);
@@ -116,7 +114,8 @@ export async function inspectModel(parameters: CompileModelParameters): Promise<
   return {
     manifest: {
       ...describe(parameters.name, modelId, onnxSha256, circuitSha256, ir, program, parameters.inputMaxAbs),
-      ...(cached ? { constraints: cached.constraints, setup: cached.setup } : {}),
+      constraints: cached?.constraints ?? buildModelR1cs(program, modelId).constraints,
+      ...(cached ? { setup: cached.setup } : {}),
     },
     paths,
     compiled,
@@ -138,7 +137,7 @@ function describe(
     modelId: modelId.toString(),
     onnxSha256,
     circuitSha256,
-    compiler: { circom: '2.2.3 (circom2 npm)', verity: VERITY_COMPILER_VERSION },
+    compiler: { circuit: 'r1cs built in TypeScript (circuits/src/r1cs)', verity: VERITY_COMPILER_VERSION },
     publicSignals: ['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover'],
     input: { shape: program.inputShape, scale: program.inputScale, bits: program.inputBits, maxAbs: inputMaxAbs },
     output: { shape: program.outputShape, scale: program.outputScale, bits: program.outputBits, head: program.head },
@@ -155,22 +154,24 @@ function describe(
 }
 
 /**
- * ONNX → fixed-point program → circom → r1cs + wasm, cached by content hash: the same model and options reuse
+ * ONNX → fixed-point program → r1cs (circuits/src/r1cs), cached by content hash: the same model and options reuse
  * circuits/build/<name>-<hash>. Weights are circuit constants, so the circuit (and later its verification key)
- * identifies the model.
+ * identifies the model. A prover needs no compiled witness code: it computes the witness from the program.
  */
 export async function compileModel(parameters: CompileModelParameters): Promise<CompiledModel> {
   const progress = parameters.onProgress ?? (() => undefined);
-  const { ir, program, programJson, onnxSha256, modelId, source, circuitSha256, paths, referenceError } =
-    await prepareModel(parameters);
+  const { ir, program, programJson, onnxSha256, modelId, circuitSha256, paths, referenceError } = await prepareModel(parameters);
 
-  let circomSeconds = 0;
-  if (!existsSync(paths.r1cs) || !existsSync(paths.wasm)) {
+  let circuitSeconds = 0;
+  if (!existsSync(paths.r1cs) || !existsSync(paths.program)) {
     mkdirSync(paths.dir, { recursive: true });
-    writeFileSync(paths.circom, source);
+    progress('build the constraint system');
+    const started = performance.now();
+    const { r1cs } = buildModelR1cs(program, modelId);
+    // Program first: a build directory with an r1cs always has the program it was built from.
     writeFileSync(paths.program, programJson);
-    progress('compile the circuit (circom)');
-    circomSeconds = (await compileCircom({ circomFile: paths.circom, outDir: paths.dir })).seconds;
+    writeFileSync(paths.r1cs, r1cs);
+    circuitSeconds = (performance.now() - started) / 1000;
   }
   const info = await snarkjs.r1cs.info(paths.r1cs);
   const manifest: ModelManifest = {
@@ -184,11 +185,11 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
     if (previous.r1csSha256 === manifest.r1csSha256) manifest.setup = previous.setup;
   }
   writeFileSync(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');
-  return { manifest, program, paths, circomSeconds, referenceError };
+  return { manifest, program, paths, circuitSeconds, referenceError };
 }
 
 /** Loads a compiled model from its build directory (manifest + program). */
-export function loadCompiledModel(paths: ModelPaths): Omit<CompiledModel, 'circomSeconds' | 'referenceError'> {
+export function loadCompiledModel(paths: ModelPaths): Omit<CompiledModel, 'circuitSeconds' | 'referenceError'> {
   return {
     manifest: JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest,
     program: programFromJson(readFileSync(paths.program, 'utf8')),

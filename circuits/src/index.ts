@@ -27,7 +27,7 @@ export {
 } from './checkOpening';
 export { releaseCurves, verifyInference, type VerifyInferenceParameters } from './verifyInference';
 export { evaluateQuantized, quantizeInput } from './quantize/evaluateQuantized';
-export { INPUT_BITS_RANGE } from './quantize/quantize';
+export { INPUT_BITS_RANGE, quantize } from './quantize/quantize';
 export { commitVector, COMMIT_DOMAIN, randomSalt } from './commit/commitVector';
 export { checkVerificationKey, loadVerificationKey, G2_GENERATOR } from './setup/checkVerificationKey';
 export { P as BN254_P } from './setup/bn254';
@@ -50,7 +50,9 @@ export {
 export { zkeyVerificationKey } from './setup/zkeyVerificationKey';
 export { writeSyntheticCircuit, type WriteSyntheticCircuitParameters } from './setup/syntheticCircuit';
 export { sharedProver, ProvingFailedError, Groth16ProverProcess } from './toolchain/prover';
-export { calculateWitness } from './toolchain/calculateWitness';
+export { buildModelR1cs, calculateWitness, modelWitness, type BuildModelR1csReturnType } from './r1cs/modelCircuit';
+export { ConstraintUnsatisfiedError, WitnessOutOfRangeError } from './r1cs/constraintSystem';
+export { encodeR1cs, encodeWtns } from './r1cs/binary';
 export { compileVerifier, type CompiledVerifier } from './toolchain/compileVerifier';
 export { readModel } from './onnx/readModel';
 export { writeModel } from './onnx/writeModel';

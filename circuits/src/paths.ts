@@ -4,9 +4,8 @@ import { join, relative } from 'node:path';
 /** Every artifact path of the zkML pipeline, built in one place (circomkit's CircomkitPath habit). */
 export const repoRoot = join(__dirname, '..', '..');
 export const circuitsDir = join(repoRoot, 'circuits');
-export const templatesFile = join(circuitsDir, 'templates', 'verity.circom');
 export const modelsDir = join(circuitsDir, 'models');
-/** Build outputs live under the repo: circom2 runs under WASI and sees only its working directory. */
+/** Build outputs (r1cs, keys, verifier) live under the repo, ignored by git. */
 export const buildRoot = join(circuitsDir, 'build');
 
 /** Slow, reusable files (powers of tau) live outside the repo. */
@@ -16,9 +15,7 @@ export function cacheDir(): string {
 
 export type ModelPaths = {
   dir: string;
-  circom: string;
   r1cs: string;
-  wasm: string;
   zkey: string;
   vkey: string;
   verifierSol: string;
@@ -30,9 +27,7 @@ export function modelPaths(name: string, hash: string): ModelPaths {
   const dir = join(buildRoot, `${name}-${hash.slice(0, 12)}`);
   return {
     dir,
-    circom: join(dir, 'model.circom'),
     r1cs: join(dir, 'model.r1cs'),
-    wasm: join(dir, 'model_js', 'model.wasm'),
     zkey: join(dir, 'model.zkey'),
     vkey: join(dir, 'verification_key.json'),
     verifierSol: join(dir, 'Groth16Verifier.sol'),

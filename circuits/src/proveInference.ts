@@ -5,6 +5,7 @@ import type { CompiledModel } from './compileModel';
 import { InvalidInputError } from './errors';
 import { toField } from './field';
 import { evaluateQuantized, quantizeInput } from './quantize/evaluateQuantized';
+import type { CircuitInput } from './r1cs/modelCircuit';
 import type { ModelInterface } from './quantize/types';
 import { sharedProver, type Groth16ProverProcess } from './toolchain/prover';
 
@@ -70,17 +71,7 @@ export function inputCommitmentOf(
   );
 }
 
-/** The circuit's input signals (decimal strings). */
-export type CircuitInput = {
-  modelId: string;
-  inputCommitment: string;
-  outputCommitment: string;
-  jobId: string;
-  prover: string;
-  x: string[];
-  inputSalt: string;
-  outputSalt: string;
-};
+export type { CircuitInput };
 
 /**
  * The circuit's inputs for the quantized input `xq` (under `inputSalt`) claimed to produce `output` (logits then
@@ -88,7 +79,7 @@ export type CircuitInput = {
  * model computes.
  */
 export function circuitInput(
-  model: Pick<CompiledModel, 'manifest' | 'program'>,
+  model: { manifest: Pick<CompiledModel['manifest'], 'modelId'>; program: CompiledModel['program'] },
   xq: number[],
   inputSalt: bigint,
   output: Pick<InferenceOutput, 'integers' | 'argmax' | 'salt'>,
@@ -108,8 +99,9 @@ export function circuitInput(
 }
 
 /**
- * Runs the model in fixed point (the project's evaluator, which rejects bad input before any proving), then
- * proves in the prover process that the registered circuit maps this input to this output for this job and prover.
+ * Runs the model in fixed point (the project's evaluator, which rejects bad input before any proving), then, in the
+ * prover process, computes the circuit's witness and proves that the registered circuit maps this input to this
+ * output for this job and prover.
  */
 export async function proveInference(parameters: ProveInferenceParameters): Promise<ProveInferenceReturnType> {
   const { model } = parameters;
@@ -128,10 +120,6 @@ export async function proveInference(parameters: ProveInferenceParameters): Prom
     salt: outputSalt.toString(),
   };
   const input = circuitInput(model, xq, inputSalt, output, jobId, BigInt(parameters.prover));
-  const { proof, publicSignals } = await (parameters.proverProcess ?? sharedProver()).prove(
-    input,
-    model.paths.wasm,
-    model.paths.zkey,
-  );
+  const { proof, publicSignals } = await (parameters.proverProcess ?? sharedProver()).prove(input, model.paths);
   return { output, inputCommitment: input.inputCommitment, outputCommitment: input.outputCommitment, proof, publicSignals };
 }

@@ -5,7 +5,7 @@ import { loadModelFiles, type CompiledModel } from '@verity/circuits';
 import { createLogger } from '@verity/core';
 import { ArtifactRefusedError, SHA256_HEX, type SequencerClient } from './sequencerClient';
 
-const ARTIFACTS = ['manifest', 'program', 'wasm', 'zkey', 'vkey', 'onnx'] as const;
+const ARTIFACTS = ['manifest', 'program', 'zkey', 'vkey', 'onnx'] as const;
 
 export type CachedModel = Pick<CompiledModel, 'manifest' | 'program' | 'paths'> & { onnxFile: string };
 

@@ -1,17 +1,22 @@
 /**
- * npm run bench:zk [-- model…] — one JSON line per reference model, then a table:
- * parameters, constraints (and per activation), compile s, setup s, prove s (median, min and max of PROVE_RUNS after a
- * warm-up), verify ms in-process (median, min, max), peak memory (this process: compile and setup; the prover
- * process), proof bytes, L1 verify gas (generated Solidity verifier on anvil), and the
+ * npm run bench:zk [-- model… | mlp-1m | dev-setup] [--dev-setup | --ptau] — one JSON line per reference model, then a
+ * table: parameters, constraints (and per activation), compile s, setup s (and its kind), prove s (median, min and
+ * max of PROVE_RUNS after a warm-up), verify ms in-process (median, min, max), peak memory (this process: compile
+ * and setup; the prover process), proof bytes, L1 verify gas (generated Solidity verifier on anvil), and the
  * float (onnxruntime) vs circuit top-1 agreement and max |logit error| over the model's whole data set.
  *
- * Compile and setup run from a clean build directory so their times are real; powers of tau come from the cache
- * (~/.cache/verity) and their one-time generation is reported separately when it happens.
+ * Compile and setup run from a clean build directory so their times are real. Setup: powers of tau + phase 2 for
+ * domains up to 2^14 (the ptau comes from the cache, ~/.cache/verity; its one-time generation is reported
+ * separately), the INSECURE development setup above (a 2^16 ptau takes ~22 min to generate here, a 2^18 one hours);
+ * `--ptau` or `--dev-setup` forces one kind. Proving and verifying cost the same with either key.
+ *
+ * `mlp-1m`: a synthetic 1,000,000-parameter MLP (random weights) through every step up to the witness (read, lower,
+ * quantize, r1cs, witness, snarkjs's wtns check): seconds and peak memory per step. Run it alone for exact memory.
  *
  * `dev-setup` (also run when no model is named): the INSECURE development setup (no powers of tau) of a synthetic
  * circuit on a 2^16 domain, from nothing, DEV_SETUP_RUNS times: min/median/max seconds and where the time went.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,6 +36,12 @@ import {
   randomSalt,
   setupModel,
   sharedProver,
+  ptauPowerFor,
+  buildModelR1cs,
+  modelWitness,
+  quantize,
+  circuitInput,
+  writeModel,
   verifyInference,
   developmentSetup,
   writeSyntheticCircuit,
@@ -54,7 +65,9 @@ function dataset(name: string): { xs: number[][]; ys: number[] } {
   return { xs: all.map((s) => Array.from(s.x)), ys: all.map((s) => s.y) };
 }
 
-async function benchModel(name: string, l1: { provider: JsonRpcProvider; deployer: Wallet }) {
+type SetupChoice = 'auto' | 'ptau' | 'development';
+
+async function benchModel(name: string, l1: { provider: JsonRpcProvider; deployer: Wallet }, setupChoice: SetupChoice) {
   const spec = REFERENCE_MODELS[name]!;
   const onnx = spec.onnx();
   const params = { name, onnx, calibration: spec.calibration(), inputMaxAbs: spec.inputMaxAbs, inputBits: spec.inputBits };
@@ -63,8 +76,10 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
   let t = Date.now();
   const model = await compileModel(params);
   const compileS = (Date.now() - t) / 1000;
+  const domainPower = ptauPowerFor(model.manifest.constraints, model.manifest.publicSignals.length);
+  const development = setupChoice === 'development' || (setupChoice === 'auto' && domainPower > 14);
   t = Date.now();
-  const setup = await setupModel({ model });
+  const setup = await setupModel({ model, insecureDevelopmentSetup: development });
   const setupS = (Date.now() - t) / 1000 - (setup.ptauSeconds ?? 0);
 
   const { xs, ys } = dataset(name);
@@ -160,15 +175,17 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
     constraints: model.manifest.constraints,
     activations: model.manifest.activations,
     constraintsPerActivation: Number((model.manifest.constraints / model.manifest.activations).toFixed(1)),
+    domain: `2^${domainPower}`,
     compileS: Number(compileS.toFixed(2)),
     setupS: Number(setupS.toFixed(2)),
+    setupKind: development ? 'development (INSECURE)' : 'powers of tau + phase 2',
     ptauGeneratedS: setup.ptauSeconds ?? null,
     proveS: Number(median(proveTimes).toFixed(3)),
     proveSpreadS: [Number(Math.min(...proveTimes).toFixed(3)), Number(Math.max(...proveTimes).toFixed(3))],
     proveRuns: PROVE_RUNS,
     verifyMs: Number(median(verifyTimes).toFixed(1)),
     verifySpreadMs: [Number(Math.min(...verifyTimes).toFixed(1)), Number(Math.max(...verifyTimes).toFixed(1))],
-    // Peak resident memory so far of this process (circom2 compiles in it, setup runs in it) and of the prover.
+    // Peak resident memory so far of this process (compile and setup run in it) and of the prover.
     peakMemoryMB: {
       compileAndSetup: Math.round(process.resourceUsage().maxRSS / 1024),
       prover: Math.round((sharedProver().peakMemoryBytes() ?? 0) / 2 ** 20),
@@ -186,6 +203,105 @@ async function benchModel(name: string, l1: { provider: JsonRpcProvider; deploye
 }
 
 type BenchResult = Awaited<ReturnType<typeof benchModel>>;
+
+/** MLP_1M_LAYERS: 1000 → 1000 → 10, 1,011,010 parameters with biases. */
+const MLP_1M_LAYERS = [1000, 1000, 10];
+
+/** The synthetic 1M-parameter MLP through every step up to the witness, with seconds and peak memory per step. */
+async function benchSyntheticMlp() {
+  let seed = 12345;
+  // A small LCG: the weights only need to be deterministic and spread, not good.
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  const steps: { step: string; seconds: number; peakRssMB: number }[] = [];
+  const step = <T>(name: string, run: () => T): T => {
+    const t = performance.now();
+    const out = run();
+    steps.push({
+      step: name,
+      seconds: Number(((performance.now() - t) / 1000).toFixed(2)),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    });
+    return out;
+  };
+  const n = MLP_1M_LAYERS;
+  const onnx = step('write ONNX', () =>
+    writeModel({
+      inputs: [{ name: 'x', shape: [1, n[0]!] }],
+      outputs: [{ name: 'y', shape: [1, n.at(-1)!] }],
+      initializers: n.slice(1).flatMap((out, l) => [
+        {
+          name: `w${l}`,
+          dims: [out, n[l]!],
+          data: Float64Array.from({ length: out * n[l]! }, () => random() / Math.sqrt(n[l]!)),
+        },
+        { name: `b${l}`, dims: [out], data: Float64Array.from({ length: out }, () => random() * 0.1) },
+      ]),
+      nodes: n.slice(1).flatMap((_, l) => [
+        {
+          opType: 'Gemm',
+          name: `fc${l}`,
+          inputs: [l === 0 ? 'x' : `r${l - 1}`, `w${l}`, `b${l}`],
+          outputs: [l === n.length - 2 ? 'y' : `h${l}`],
+          attributes: { transB: 1 },
+        },
+        ...(l === n.length - 2 ? [] : [{ opType: 'Relu', name: `relu${l}`, inputs: [`h${l}`], outputs: [`r${l}`] }]),
+      ]),
+    }),
+  );
+  const graph = step('read', () => readModel(onnx));
+  const ir = step('lower', () => lowerGraph(graph));
+  const calibration = Array.from({ length: 16 }, () => Array.from({ length: n[0]! }, random));
+  const program = step('quantize', () => quantize({ program: ir, calibration, inputMaxAbs: 1, inputBits: 9 }));
+  const built = step('r1cs (record + check every constraint)', () => buildModelR1cs(program, 1n));
+  const xq = quantizeInput(program, calibration[0]!);
+  const evaluated = evaluateQuantized(program, xq);
+  const witness = step('witness', () => {
+    // The prover's path: the evaluator's output, both commitments, then the circuit's witness.
+    const model = { manifest: { modelId: '1' }, program };
+    const output = { integers: evaluated.output, argmax: evaluated.argmax, salt: '5' };
+    return modelWitness(program, 1n, circuitInput(model, xq, 3n, output, 7n, 11n));
+  });
+  if (witness.argmax !== evaluated.argmax) throw new Error('the witness disagrees with the evaluator');
+  const dir = mkdtempSync(join(tmpdir(), 'verity-bench-mlp1m-'));
+  try {
+    writeFileSync(join(dir, 'model.r1cs'), built.r1cs);
+    writeFileSync(join(dir, 'model.wtns'), witness.cs.wtns());
+    const t = performance.now();
+    const ok = await snarkjs.wtns.check(join(dir, 'model.r1cs'), join(dir, 'model.wtns'));
+    steps.push({
+      step: 'snarkjs wtns check',
+      seconds: Number(((performance.now() - t) / 1000).toFixed(2)),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    });
+    if (!ok) throw new Error('snarkjs rejected the witness');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    bench: 'zk-mlp-1m',
+    machine: `${cpus().length} cores, ${cpus()[0]?.model ?? ''}`.trim(),
+    layers: n,
+    parameters: n.slice(1).reduce((a, out, l) => a + out * (n[l]! + 1), 0),
+    constraints: built.constraints,
+    wires: built.wires,
+    r1csMB: Number((built.r1cs.length / 2 ** 20).toFixed(1)),
+    domain: `2^${ptauPowerFor(built.constraints, 5)}`,
+    totalS: Number(steps.reduce((a, s) => a + s.seconds, 0).toFixed(2)),
+    peakRssMB: Math.max(...steps.map((s) => s.peakRssMB)),
+    steps,
+  };
+}
+
+async function reportSyntheticMlp(): Promise<void> {
+  const r = await benchSyntheticMlp();
+  process.stdout.write(JSON.stringify(r) + '\n');
+  process.stdout.write(
+    `\nsynthetic MLP ${r.layers.join('-')} (${r.parameters} parameters): ${r.constraints} constraints (${r.domain}), ` +
+      `r1cs ${r.r1csMB} MB, ${r.totalS} s to the checked witness, peak ${r.peakRssMB} MB\n`,
+  );
+  for (const s of r.steps)
+    process.stdout.write(`  ${s.step.padEnd(40)} ${String(s.seconds).padStart(7)} s  peak ${s.peakRssMB} MB\n`);
+}
 
 const DEV_SETUP_RUNS = Number(process.env.DEV_SETUP_RUNS ?? 3);
 const DEV_SETUP_POWER = 16;
@@ -234,18 +350,26 @@ async function reportDevelopmentSetup(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+  const setupChoice: SetupChoice = flags.includes('--dev-setup') ? 'development' : flags.includes('--ptau') ? 'ptau' : 'auto';
   const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const devSetup = args.length === 0 || args.includes('dev-setup');
-  const wanted = args.filter((a) => a !== 'dev-setup');
+  const mlp = args.length === 0 || args.includes('mlp-1m');
+  const wanted = args.filter((a) => a !== 'dev-setup' && a !== 'mlp-1m');
   const names = wanted.length || args.length ? wanted : Object.keys(REFERENCE_MODELS);
-  if (names.length === 0) return reportDevelopmentSetup();
+  if (names.length === 0) {
+    if (mlp) await reportSyntheticMlp();
+    if (devSetup) await reportDevelopmentSetup();
+    // snarkjs's curve keeps worker threads alive.
+    return releaseCurves();
+  }
   const anvil = await startAnvil({ name: 'l1', chainId: 900, logFile: `/tmp/verity-bench-zk-${process.pid}.log` });
   const provider = new JsonRpcProvider(anvil.rpcUrl, 900, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
   const results: BenchResult[] = [];
   try {
     for (const name of names) {
       if (!REFERENCE_MODELS[name]) throw new Error(`unknown model ${name} (known: ${Object.keys(REFERENCE_MODELS).join(', ')})`);
-      const r = await benchModel(name, { provider, deployer: new Wallet(devnetPrivateKey(0), provider) });
+      const r = await benchModel(name, { provider, deployer: new Wallet(devnetPrivateKey(0), provider) }, setupChoice);
       process.stdout.write(JSON.stringify(r) + '\n');
       results.push(r);
     }
@@ -260,8 +384,9 @@ async function main(): Promise<void> {
     ['params', (r) => String(r.parameters)],
     ['constraints', (r) => String(r.constraints)],
     ['c/act', (r) => String(r.constraintsPerActivation)],
+    ['domain', (r) => r.domain],
     ['compile s', (r) => String(r.compileS)],
-    ['setup s', (r) => String(r.setupS)],
+    ['setup s', (r) => `${r.setupS}${r.setupKind.startsWith('development') ? ' (dev)' : ''}`],
     ['prove s (min–max)', (r) => `${r.proveS} (${r.proveSpreadS.join('–')})`],
     ['verify ms (min–max)', (r) => `${r.verifyMs} (${r.verifySpreadMs.join('–')})`],
     ['peak MB', (r) => `${r.peakMemoryMB.compileAndSetup}/${r.peakMemoryMB.prover}`],
@@ -273,7 +398,9 @@ async function main(): Promise<void> {
   const widths = cols.map(([h, f]) => Math.max(h.length, ...results.map((r) => f(r).length)));
   process.stdout.write('\n' + cols.map(([h], i) => h.padEnd(widths[i]!)).join('  ') + '\n');
   for (const r of results) process.stdout.write(cols.map(([, f], i) => f(r).padEnd(widths[i]!)).join('  ') + '\n');
+  if (mlp) await reportSyntheticMlp();
   if (devSetup) await reportDevelopmentSetup();
+  await releaseCurves();
 }
 
 main().catch((err) => {

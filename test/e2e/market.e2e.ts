@@ -95,7 +95,7 @@ describe('the inference market on the devnet', () => {
     const models = body as unknown as { modelId: string; name: string; active: boolean; artifacts: Record<string, unknown> }[];
     expect(models).toHaveLength(1);
     expect(models[0]).toMatchObject({ modelId: model.manifest.modelId, name: 'iris-mlp', active: true });
-    expect(Object.keys(models[0]!.artifacts).sort()).toEqual(['manifest', 'onnx', 'program', 'vkey', 'wasm', 'zkey']);
+    expect(Object.keys(models[0]!.artifacts).sort()).toEqual(['manifest', 'onnx', 'program', 'vkey', 'zkey']);
   });
 
   it('accepts three signed jobs and refuses a replay of one', async () => {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,6 +33,9 @@ import {
   type CompiledModel,
   calculateWitness,
   compileVerifier,
+  encodeWtns,
+  FIELD_MODULUS,
+  modelWitness,
 } from '@verity/circuits';
 import { devnetPrivateKey, startAnvil, type Anvil } from '@verity/rollup';
 import { forgeGroth16Proof } from '../helpers/forgeGroth16';
@@ -141,7 +144,7 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
     for (const x of flowers) {
       const r = evaluateQuantized(model.program, quantizeInput(model.program, x));
       // The circuit asserts that its own output hashes to this commitment: success means equal, bit for bit.
-      await expect(calculateWitness(model.paths.wasm, witnessInput(x, [...r.output, r.argmax]))).resolves.toBeDefined();
+      await expect(calculateWitness(model, witnessInput(x, [...r.output, r.argmax]))).resolves.toBeDefined();
     }
   });
 
@@ -149,9 +152,9 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
     const x = flowers[10]!;
     const r = evaluateQuantized(model.program, quantizeInput(model.program, x));
     const input = witnessInput(x, [...r.output, r.argmax]);
-    await expect(calculateWitness(model.paths.wasm, input)).resolves.toBeDefined();
-    await expect(calculateWitness(model.paths.wasm, { ...input, inputSalt: '8' })).rejects.toThrow(/Assert Failed/);
-    await expect(calculateWitness(model.paths.wasm, { ...input, outputSalt: '12' })).rejects.toThrow(/Assert Failed/);
+    await expect(calculateWitness(model, input)).resolves.toBeDefined();
+    await expect(calculateWitness(model, { ...input, inputSalt: '8' }, 'record')).rejects.toThrow(/does not hold/);
+    await expect(calculateWitness(model, { ...input, outputSalt: '12' }, 'record')).rejects.toThrow(/does not hold/);
   });
 
   it('cannot be satisfied with an output that differs by one unit, or with another argmax', async () => {
@@ -159,10 +162,40 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
     const r = evaluateQuantized(model.program, quantizeInput(model.program, x));
     const offByOne = [...r.output];
     offByOne[1]! += 1;
-    await expect(calculateWitness(model.paths.wasm, witnessInput(x, [...offByOne, r.argmax]))).rejects.toThrow(/Assert Failed/);
-    await expect(calculateWitness(model.paths.wasm, witnessInput(x, [...r.output, (r.argmax + 1) % 3]))).rejects.toThrow(
-      /Assert Failed/,
+    await expect(calculateWitness(model, witnessInput(x, [...offByOne, r.argmax]), 'record')).rejects.toThrow(/does not hold/);
+    await expect(calculateWitness(model, witnessInput(x, [...r.output, (r.argmax + 1) % 3]), 'record')).rejects.toThrow(
+      /does not hold/,
     );
+  });
+
+  it('writes an r1cs that snarkjs reads, which accepts the prover’s witness and rejects it with any one wire changed', async () => {
+    const info = await snarkjs.r1cs.info(model.paths.r1cs);
+    expect([info.nConstraints, info.nPubInputs, info.nOutputs]).toEqual([model.manifest.constraints, 5, 0]);
+    const r = evaluateQuantized(model.program, quantizeInput(model.program, flowers[33]!));
+    const { cs } = modelWitness(
+      model.program,
+      BigInt(model.manifest.modelId),
+      witnessInput(flowers[33]!, [...r.output, r.argmax]),
+    );
+    expect(cs.nWires).toBe(info.nVars);
+    const dir = mkdtempSync(join(tmpdir(), 'verity-wtns-'));
+    // snarkjs's check reports a failed constraint through its logger (and throws without one).
+    const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    try {
+      const honest = join(dir, 'honest.wtns');
+      writeFileSync(honest, cs.wtns());
+      expect(await snarkjs.wtns.check(model.paths.r1cs, honest, quiet)).toBe(true);
+      // A public signal, an input, a remainder bit, a quotient, a Poseidon S-box: every wire is pinned.
+      for (const wire of [2, 6, 40, Math.floor(cs.nWires / 2), cs.nWires - 1]) {
+        const values = [...cs.values];
+        values[wire] = (values[wire]! + 1n) % FIELD_MODULUS;
+        const tampered = join(dir, `tampered-${wire}.wtns`);
+        writeFileSync(tampered, encodeWtns(values));
+        expect(await snarkjs.wtns.check(model.paths.r1cs, tampered, quiet)).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   let proved: Awaited<ReturnType<typeof proveInference>>;
@@ -295,7 +328,7 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
       [-8, -8, -8, -8],
     ]) {
       const r = evaluateQuantized(model.program, quantizeInput(model.program, input));
-      await expect(calculateWitness(model.paths.wasm, witnessInput(input, [...r.output, r.argmax]))).resolves.toBeDefined();
+      await expect(calculateWitness(model, witnessInput(input, [...r.output, r.argmax]))).resolves.toBeDefined();
     }
     const edge = await proveInference({ model, input: [8, -8, 8, -8], inputSalt: randomSalt(), jobId: 8n, prover: ALICE });
     expect(await verifyInference({ model, proof: edge.proof, publicSignals: edge.publicSignals })).toBe(true);

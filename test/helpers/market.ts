@@ -133,7 +133,6 @@ export async function publishModel(devnet: TestDevnet, sequencerUrl: string, mod
   const files: Record<string, string> = {
     manifest: model.paths.manifest,
     program: model.paths.program,
-    wasm: model.paths.wasm,
     zkey: model.paths.zkey,
     vkey: model.paths.vkey,
     onnx: onnxFileOf(model),

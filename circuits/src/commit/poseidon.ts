@@ -5,11 +5,11 @@ import { buildF1m } from 'wasmcurves';
 
 import { FIELD_MODULUS as F } from '../field';
 
-const N_ROUNDS_F = 8;
+export const N_ROUNDS_F = 8;
 /** Partial rounds by width t = 2..17 (circomlib's table). */
 const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
 
-type Constants = { nRoundsP: number; C: bigint[]; S: bigint[]; M: bigint[]; P: bigint[] };
+export type PoseidonConstants = { nRoundsP: number; C: bigint[]; S: bigint[]; M: bigint[]; P: bigint[] };
 
 let source: string | undefined;
 const permutations = new Map<number, Permutation>();
@@ -28,7 +28,10 @@ function constantsOf(name: 'C' | 'S' | 'M' | 'P', t: number): bigint[] {
 }
 
 /** circomlib's optimized constants for width t (sparse partial rounds); M and P flat, M[j·t + i] mixing in[j] into out[i]. */
-function constants(t: number): Constants {
+const constantsByWidth = new Map<number, PoseidonConstants>();
+export function poseidonConstants(t: number): PoseidonConstants {
+  const cached = constantsByWidth.get(t);
+  if (cached) return cached;
   const nRoundsP = N_ROUNDS_P[t - 2]!;
   const C = constantsOf('C', t);
   const S = constantsOf('S', t);
@@ -36,6 +39,7 @@ function constants(t: number): Constants {
   const P = constantsOf('P', t);
   if (C.length !== t * N_ROUNDS_F + nRoundsP || S.length !== nRoundsP * (2 * t - 1) || M.length !== t * t || P.length !== t * t)
     throw new Error(`circomlib's Poseidon constants for t = ${t} have unexpected sizes`);
+  constantsByWidth.set(t, { nRoundsP, C, S, M, P });
   return { nRoundsP, C, S, M, P };
 }
 
@@ -56,7 +60,7 @@ type Permutation = { run: () => void; memory: WebAssembly.Memory; input: number;
  * multiply-and-reduce costs ~300 ns here, a Montgomery product in WebAssembly ~40 ns, and intake hashes every input.
  */
 function buildPermutation(t: number): Permutation {
-  const { nRoundsP, C, S, M, P } = constants(t);
+  const { nRoundsP, C, S, M, P } = poseidonConstants(t);
   const module = new ModuleBuilder();
   buildF1m(module, F, 'frm');
   const constant = (c: bigint) => module.alloc(leBytes((c * R) % F));

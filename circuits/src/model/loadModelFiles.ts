@@ -7,11 +7,11 @@ import { checkVerificationKey } from '../setup/checkVerificationKey';
 import type { ModelManifest } from './manifest';
 import { programFromJson } from './serialize';
 
-export type LoadModelFilesParameters = { manifest: string; program: string; wasm: string; zkey: string; vkey: string };
+export type LoadModelFilesParameters = { manifest: string; program: string; zkey: string; vkey: string };
 
 /**
  * A model ready to prove from its artifact files alone (what a prover downloads from a sequencer), without the
- * ONNX source or a compile: manifest, fixed-point program, witness wasm, proving key, verification key. The key is
+ * ONNX source or a compile: manifest, fixed-point program (the witness comes from it), proving key, verification key. The key is
  * checked (a key without a phase-2 contribution is refused), and the program must be the manifest's model.
  */
 export function loadModelFiles(files: LoadModelFilesParameters): Pick<CompiledModel, 'manifest' | 'program' | 'paths'> {
@@ -27,9 +27,7 @@ export function loadModelFiles(files: LoadModelFilesParameters): Pick<CompiledMo
     throw new InvalidInputError(`the program does not match the manifest of ${manifest.name}`);
   const paths: ModelPaths = {
     dir: '',
-    circom: '',
     r1cs: '',
-    wasm: files.wasm,
     zkey: files.zkey,
     vkey: files.vkey,
     verifierSol: '',

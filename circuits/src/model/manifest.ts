@@ -32,7 +32,8 @@ export type ModelManifest = {
   onnxSha256: string;
   circuitSha256: string;
   r1csSha256: string;
-  compiler: { circom: string; verity: string };
+  /** What built the circuit: Verity's compiler version and its constraint builder. */
+  compiler: { circuit: string; verity: string };
   publicSignals: ['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover'];
   input: { shape: number[]; scale: number; bits: number; maxAbs: number };
   output: { shape: number[]; scale: number; bits: number; head: string };

@@ -1,10 +1,10 @@
 import { rng } from '../../models/train/dense';
-import { emitCircom } from '../emit/emitCircom';
 import { InvalidInputError } from '../errors';
 import { lowerGraph } from '../ir/lowerGraph';
 import type { Program } from '../ir/types';
 import { readModel } from '../onnx/readModel';
 import { writeModel } from '../onnx/writeModel';
+import { buildModelR1cs } from '../r1cs/modelCircuit';
 import { evaluateQuantized, quantizeInput } from './evaluateQuantized';
 import { quantize } from './quantize';
 
@@ -29,12 +29,14 @@ function dense(inputs: number, outputs: number) {
 }
 
 describe('quantize at scale', () => {
-  it('takes a 784×256 dense layer through quantize, the evaluator and emit without a stack overflow', () => {
+  it('takes a 784×256 dense layer through quantize, the evaluator and the r1cs without a stack overflow', () => {
     const program = dense(784, 256);
     const q = quantize({ program, calibration: [randoms(784), randoms(784)], inputMaxAbs: 1 });
     expect(evaluateQuantized(q, quantizeInput(q, randoms(784))).output).toHaveLength(256);
-    const source = emitCircom({ program: q, modelId: 1n, templatesInclude: 'verity.circom' });
-    expect(source).toContain('var W0[256][784]');
+    const { constraints, r1cs } = buildModelR1cs(q, 1n);
+    expect(constraints).toBeGreaterThan(256 * q.layers[0]!.bits);
+    // Every weight is a term of its row's constraint: 784 · 256 terms of 36 bytes at least.
+    expect(r1cs.length).toBeGreaterThan(784 * 256 * 36);
   });
 
   it.each([

@@ -14,13 +14,7 @@ import { developmentDomainPower, developmentSetup } from './developmentSetup';
 import { windowFor } from './fixedBaseMul';
 import { writeSyntheticCircuit } from './syntheticCircuit';
 
-/** snarkjs's prover from a witness file (not in our snarkjs typings, which cover fullProve only). */
-const prove = (zkey: string, wtns: string) =>
-  (
-    snarkjs.groth16 as unknown as {
-      prove(zkey: string, wtns: string): Promise<{ proof: snarkjs.Groth16Proof; publicSignals: string[] }>;
-    }
-  ).prove(zkey, wtns);
+const prove = (zkey: string, wtns: string) => snarkjs.groth16.prove(zkey, wtns);
 
 describe('developmentSetup (INSECURE, development only)', () => {
   let dir: string;

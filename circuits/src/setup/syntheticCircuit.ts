@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { encodeR1cs, encodeWtns, fieldElement as fe, u32 } from '../r1cs/binary';
 import { R } from './bn254';
 
 export type WriteSyntheticCircuitParameters = {
@@ -15,31 +16,6 @@ export type WriteSyntheticCircuitReturnType = {
   /** Writes a satisfying witness (snarkjs .wtns) for private inputs (x, y) and returns its path and public signals. */
   witness(x: bigint, y: bigint): { wtns: string; publicSignals: string[] };
 };
-
-const u32 = (x: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(x);
-  return b;
-};
-const u64 = (x: number) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(x));
-  return b;
-};
-const fe = (x: bigint) => {
-  const b = Buffer.alloc(32);
-  let v = ((x % R) + R) % R;
-  for (let i = 0; i < 32; i++, v >>= 8n) b[i] = Number(v & 255n);
-  return b;
-};
-/** The prime itself (fe would reduce it to 0). */
-const prime = () => {
-  const b = Buffer.alloc(32);
-  let v = R;
-  for (let i = 0; i < 32; i++, v >>= 8n) b[i] = Number(v & 255n);
-  return b;
-};
-const section = (type: number, data: Buffer) => Buffer.concat([u32(type), u64(data.length), data]);
 
 /**
  * A circuit of any size without a compiler, for setup tests and benchmarks: a chain x_{i+1} = x_i·(x_i + y) from the
@@ -73,28 +49,13 @@ export function writeSyntheticCircuit(parameters: WriteSyntheticCircuitParameter
       lc([[0, 1n]]),
       lc([[j, 1n]]),
     );
-  const header = Buffer.concat([
-    u32(32),
-    prime(),
-    u32(nVars),
-    u32(nPub), // public outputs
-    u32(0), // public inputs
-    u32(2), // private inputs
-    u64(nVars), // labels
-    u32(parameters.constraints),
-  ]);
-  const labels = Buffer.concat(Array.from({ length: nVars }, (_, i) => u64(i)));
   const r1cs = join(dir, 'synthetic.r1cs');
   writeFileSync(
     r1cs,
-    Buffer.concat([
-      Buffer.from('r1cs', 'latin1'),
-      u32(1),
-      u32(3),
-      section(1, header),
-      section(2, Buffer.concat(rows)),
-      section(3, labels),
-    ]),
+    encodeR1cs(
+      { nWires: nVars, nPublicOutputs: nPub, nPublicInputs: 0, nPrivateInputs: 2, nConstraints: parameters.constraints },
+      Buffer.concat(rows),
+    ),
   );
   return {
     r1cs,
@@ -106,16 +67,7 @@ export function writeSyntheticCircuit(parameters: WriteSyntheticCircuitParameter
       for (let i = 0; i < chain; i++) values[wireX(i + 1)] = (values[wireX(i)]! * (values[wireX(i)]! + values[wireY]!)) % R;
       for (let j = 1; j <= nPub; j++) values[j] = (values[wireX(chain)]! + BigInt(j)) % R;
       const wtns = join(dir, `synthetic-${x}-${y}.wtns`);
-      writeFileSync(
-        wtns,
-        Buffer.concat([
-          Buffer.from('wtns', 'latin1'),
-          u32(2),
-          u32(2),
-          section(1, Buffer.concat([u32(32), prime(), u32(nVars)])),
-          section(2, Buffer.concat(values.map(fe))),
-        ]),
-      );
+      writeFileSync(wtns, encodeWtns(values));
       return { wtns, publicSignals: values.slice(1, nPub + 1).map(String) };
     },
   };

@@ -5,13 +5,17 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Groth16Proof } from 'snarkjs';
 
 import { BaseError } from '../errors';
+import type { ModelPaths } from '../paths';
+import type { CircuitInput } from '../r1cs/modelCircuit';
 
 type Pending = { resolve: (v: { proof: Groth16Proof; publicSignals: string[] }) => void; reject: (e: Error) => void };
 
 export class ProvingFailedError extends BaseError {
   override name = 'ProvingFailedError';
   constructor(details: string) {
-    super('PROVING_FAILED', 'the circuit rejected the witness (no proof can be made for these values)', { details });
+    super('PROVING_FAILED', 'no proof can be made for these values (the circuit rejects them, or the model files disagree)', {
+      details,
+    });
   }
 }
 
@@ -60,11 +64,15 @@ export class Groth16ProverProcess {
     return worker;
   }
 
-  prove(input: Record<string, unknown>, wasm: string, zkey: string): Promise<{ proof: Groth16Proof; publicSignals: string[] }> {
+  /** Proves `input` for the model whose program, proving key and verification key are at `paths`. */
+  prove(
+    input: CircuitInput,
+    paths: Pick<ModelPaths, 'program' | 'zkey' | 'vkey'>,
+  ): Promise<{ proof: Groth16Proof; publicSignals: string[] }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.ensure().send({ id, input, wasm, zkey });
+      this.ensure().send({ id, input, paths: { program: paths.program, zkey: paths.zkey, vkey: paths.vkey } });
     });
   }
 

@@ -43,16 +43,23 @@ declare module 'snarkjs' {
     exportSolidityVerifier(zkey: string, templates: { groth16: string }, logger?: Logger): Promise<string>;
   };
   export const groth16: {
-    fullProve(
-      input: Record<string, unknown>,
-      wasm: string | Uint8Array,
-      zkey: string | Uint8Array,
+    /** zkey and wtns: a path or an in-memory file `{ type: 'mem', data }`. */
+    prove(
+      zkey: string | { type: 'mem'; data: Uint8Array },
+      wtns: string | { type: 'mem'; data: Uint8Array },
       logger?: Logger,
     ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
     verify(vkey: VerificationKey, publicSignals: string[], proof: Groth16Proof, logger?: Logger): Promise<boolean>;
     exportSolidityCallData(proof: Groth16Proof, publicSignals: string[]): Promise<string>;
   };
   export const r1cs: {
-    info(file: string, logger?: Logger): Promise<{ nConstraints: number; nVars: number; nPubInputs: number; nOutputs: number }>;
+    info(
+      file: string,
+      logger?: Logger,
+    ): Promise<{ nConstraints: number; nVars: number; nPubInputs: number; nPrvInputs: number; nOutputs: number }>;
+  };
+  export const wtns: {
+    /** True when the witness satisfies every constraint of the r1cs. */
+    check(r1cs: string, wtns: string, logger?: Logger): Promise<boolean>;
   };
 }

@@ -60,7 +60,6 @@ export async function publishModel(parameters: PublishModelParameters): Promise<
   const files: Record<string, string> = {
     manifest: model.paths.manifest,
     program: model.paths.program,
-    wasm: model.paths.wasm,
     zkey: model.paths.zkey,
     vkey: model.paths.vkey,
     onnx: parameters.onnxFile,

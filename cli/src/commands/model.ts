@@ -219,7 +219,7 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
     });
 
   modelOptions(
-    model.command('compile').description('ONNX → fixed-point circuit (r1cs + wasm), cached by content hash').argument('<model>'),
+    model.command('compile').description('ONNX → fixed-point circuit (r1cs), cached by content hash').argument('<model>'),
   ).action(async (name: string, options: ModelOptions) => printSummary(await resolveModel(name, options)));
 
   modelOptions(

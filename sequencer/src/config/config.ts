@@ -53,7 +53,7 @@ const envSchema = z.object({
   SEQUENCER_PROVER_MAX_LEASES: int(1, 4),
   /** How long ProverRegistry.isActive (L2) is trusted at lease time before it is read again. */
   SEQUENCER_PROVER_STAKE_CACHE_MS: int(0, 10_000),
-  /** Largest model artifact (zkey, wasm, …) a publisher may upload. */
+  /** Largest model artifact (zkey, program, …) a publisher may upload. */
   SEQUENCER_MAX_ARTIFACT_BYTES: int(1, 256 * 1024 * 1024),
   /**
    * Accept models whose proving key came from an INSECURE development setup (`verity model setup

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 /** One artifact of a model, stored under the sequencer's artifacts directory by its content hash. */
 export type ModelArtifact = { sha256: string; bytes: number };
-export const ARTIFACT_NAMES = ['manifest', 'program', 'wasm', 'zkey', 'vkey', 'onnx'] as const;
+export const ARTIFACT_NAMES = ['manifest', 'program', 'zkey', 'vkey', 'onnx'] as const;
 export type ArtifactName = (typeof ARTIFACT_NAMES)[number];
 
 /** A model registered on L1 and published to this sequencer with its proving artifacts. */

@@ -37,7 +37,7 @@ import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 import { ARTIFACT_NAMES, ModelEntity, type ArtifactName } from './model.entity';
 
 /** Artifacts a prover needs before a model can take jobs. */
-const REQUIRED: ArtifactName[] = ['manifest', 'program', 'wasm', 'zkey', 'vkey', 'onnx'];
+const REQUIRED: ArtifactName[] = ['manifest', 'program', 'zkey', 'vkey', 'onnx'];
 const CACHE_MS = 5_000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
