@@ -56,7 +56,7 @@ async function checkAgainstOnnxRuntime(onnx: Uint8Array, program: Program, sampl
       const result = await session.run(feeds);
       const all = result[program.outputName]!.data as Float32Array | BigInt64Array;
       const reference = Array.from(all.subarray(0, all.length / batch), Number);
-      const ours = applyHead(program.head, evaluateFloat(program, sample).output);
+      const ours = applyHead(program.head, evaluateFloat(program, sample).output, program.headLayout);
       let scale = 1;
       for (const r of reference) scale = Math.max(scale, Math.abs(r));
       reference.forEach((r, i) => (worst = Math.max(worst, Math.abs(r - ours[i]!) / scale)));
@@ -76,6 +76,9 @@ async function prepareModel(parameters: CompileModelParameters) {
   progress('parse ONNX');
   const graph = readModel(parameters.onnx);
   const ir = lowerGraph(graph);
+  // The model's own count: every element of every initializer (weights, biases, constants).
+  let weightCount = 0;
+  for (const tensor of graph.initializers.values()) weightCount += tensor.data.length;
   progress('run the float reference (onnxruntime)');
   const referenceError = await checkAgainstOnnxRuntime(parameters.onnx, ir, parameters.calibration);
   progress('quantize');
@@ -93,7 +96,7 @@ async function prepareModel(parameters: CompileModelParameters) {
   // The r1cs is a function of the program, the model id and the circuit builder's code.
   const circuitSha256 = sha256(`${VERITY_COMPILER_VERSION}:${circuitBuilderSha256()}:${modelId}:${programJson}`);
   const paths = modelPaths(parameters.name, circuitSha256);
-  return { ir, program, programJson, onnxSha256, modelId, circuitSha256, paths, referenceError };
+  return { ir, program, programJson, onnxSha256, modelId, circuitSha256, paths, referenceError, weightCount };
 }
 
 export type InspectedModel = {
@@ -108,12 +111,12 @@ export type InspectedModel = {
  * the constraint count and where its build would live. The setup comes from a build already in the cache, if any.
  */
 export async function inspectModel(parameters: CompileModelParameters): Promise<InspectedModel> {
-  const { ir, program, onnxSha256, modelId, circuitSha256, paths } = await prepareModel(parameters);
+  const { ir, program, onnxSha256, modelId, circuitSha256, paths, weightCount } = await prepareModel(parameters);
   const compiled = existsSync(paths.manifest) && existsSync(paths.r1cs);
   const cached = compiled ? (JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest) : undefined;
   return {
     manifest: {
-      ...describe(parameters.name, modelId, onnxSha256, circuitSha256, ir, program, parameters.inputMaxAbs),
+      ...describe(parameters.name, modelId, onnxSha256, circuitSha256, ir, program, parameters.inputMaxAbs, weightCount),
       constraints: cached?.constraints ?? buildModelR1cs(program, modelId).constraints,
       ...(cached ? { setup: cached.setup } : {}),
     },
@@ -131,6 +134,7 @@ function describe(
   ir: Program,
   program: QuantProgram,
   inputMaxAbs: number,
+  weightCount: number,
 ): Omit<ModelManifest, 'constraints' | 'r1csSha256'> {
   return {
     name,
@@ -147,7 +151,8 @@ function describe(
         ? { kind: l.kind, ops: l.ops, outSize: l.outSize, shift: l.shift, bits: l.bits, relu: l.relu }
         : { kind: l.kind, ops: l.ops, outSize: l.outSize, bits: l.bits },
     ),
-    parameters: ir.layers.reduce((a, l) => a + (l.kind === 'affine' ? l.rows.reduce((b, r) => b + r.idx.length + 1, 0) : 0), 0),
+    parameters: weightCount,
+    affineTerms: ir.layers.reduce((a, l) => a + (l.kind === 'affine' ? l.rows.reduce((b, r) => b + r.idx.length + 1, 0) : 0), 0),
     activations: program.layers.reduce((a, l) => a + (l.kind === 'permute' ? 0 : l.outSize), 0),
     rounding: 'round half up: floor((acc + 2^(shift-1)) / 2^shift), remainder range-checked in the circuit',
   };
@@ -160,7 +165,8 @@ function describe(
  */
 export async function compileModel(parameters: CompileModelParameters): Promise<CompiledModel> {
   const progress = parameters.onProgress ?? (() => undefined);
-  const { ir, program, programJson, onnxSha256, modelId, circuitSha256, paths, referenceError } = await prepareModel(parameters);
+  const { ir, program, programJson, onnxSha256, modelId, circuitSha256, paths, referenceError, weightCount } =
+    await prepareModel(parameters);
 
   let circuitSeconds = 0;
   if (!existsSync(paths.r1cs) || !existsSync(paths.program)) {
@@ -175,7 +181,7 @@ export async function compileModel(parameters: CompileModelParameters): Promise<
   }
   const info = await snarkjs.r1cs.info(paths.r1cs);
   const manifest: ModelManifest = {
-    ...describe(parameters.name, modelId, onnxSha256, circuitSha256, ir, program, parameters.inputMaxAbs),
+    ...describe(parameters.name, modelId, onnxSha256, circuitSha256, ir, program, parameters.inputMaxAbs, weightCount),
     r1csSha256: sha256(readFileSync(paths.r1cs)),
     constraints: info.nConstraints,
   };

@@ -196,15 +196,17 @@ describe('verity model CLI (iris-mlp)', () => {
     expect(result.stderr).not.toMatch(/chain error/);
   });
 
-  it('inspects a model without compiling it, and counts constraints once it is compiled', async () => {
-    // A width no test compiles: lowering, the onnxruntime check and quantization only.
+  it('inspects a model without compiling it: the constraint count is the one a compile then writes', async () => {
+    // A width no other test compiles: lowering, the onnxruntime check, quantization and a count of the constraints.
     const fresh = await verity(['model', 'inspect', 'iris-mlp', '--input-bits', '9']);
-    expect(fresh.stdout).toMatch(/constraints\s+not compiled yet/);
+    const counted = Number(/constraints\s+(\d+) \(/.exec(fresh.stdout)![1]);
+    expect(counted).toBeGreaterThan(1000);
     expect(fresh.stdout).toMatch(/operators\s+Sub → Mul → Gemm → Relu → Gemm → Softmax/);
     const dir = /files\s+(\S+)/.exec(fresh.stdout)![1]!;
     expect(existsSync(join(dir, 'model.r1cs'))).toBe(false);
-    const compiled = await verity(['model', 'inspect', 'iris-mlp']);
-    expect(compiled.stdout).toMatch(/constraints\s+\d+ \(/);
+    await verity(['model', 'compile', 'iris-mlp', '--input-bits', '9']);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { constraints: number };
+    expect(manifest.constraints).toBe(counted);
   });
 
   it('names a malformed input file, a bad calibration file and a model with no setup', async () => {

@@ -17,7 +17,7 @@ import {
  * differs by one unit satisfies it. Witness level only: the Groth16 setups of the larger models take minutes and
  * are exercised by `npm run bench:zk`; iris-mlp's full proof cycle is in zkml.e2e.ts.
  */
-describe.each(['mnist-mlp', 'mnist-cnn'])('reference model %s', (name) => {
+describe.each(['mnist-mlp', 'mnist-cnn', 'mnist-lenet'])('reference model %s', (name) => {
   let model: CompiledModel;
   const spec = REFERENCE_MODELS[name]!;
   // 40 held-out digits, four per class.

@@ -35,11 +35,12 @@ function relativeError(ours: ArrayLike<number>, expected: ArrayLike<number>): nu
 
 /** The float and the fixed-point output of one sample, each after the head. */
 function runSample(program: Program, quantized: QuantProgram, x: Float64Array) {
-  const float = applyHead(program.head, evaluateFloat(program, x).output);
+  const float = applyHead(program.head, evaluateFloat(program, x).output, program.headLayout);
   const q = evaluateQuantized(quantized, quantizeInput(quantized, x));
   const fixed = applyHead(
     program.head,
     q.output.map((v) => v / 2 ** quantized.outputScale),
+    program.headLayout,
   );
   return { float, fixed };
 }

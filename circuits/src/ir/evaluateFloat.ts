@@ -1,5 +1,5 @@
 import { activationFloat } from './activation';
-import type { Head, Layer, Program } from './types';
+import type { Head, HeadLayout, Layer, Program } from './types';
 
 /**
  * max of `of` over the indices in `g`. A ternary, not Math.max: this is the hottest loop of a large MaxPool, and
@@ -60,13 +60,21 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /** The head applied to the program's output, as the source graph computes it (Softmax, LogSoftmax, ArgMax). */
-export function applyHead(head: Head, logits: ArrayLike<number>): number[] {
+export function applyHead(head: Head, logits: ArrayLike<number>, layout?: HeadLayout): number[] {
   const x = Array.from(logits);
   if (head === 'argmax') return [argmax(x)];
   if (head === 'none') return x;
-  let m = -Infinity;
-  for (const v of x) m = Math.max(m, v);
-  let sum = 0;
-  for (const v of x) sum += Math.exp(v - m);
-  return x.map((v) => (head === 'softmax' ? Math.exp(v - m) / sum : v - m - Math.log(sum)));
+  const { outer, axis, inner } = layout ?? { outer: 1, axis: x.length, inner: 1 };
+  const out = new Array<number>(x.length);
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const at = (k: number) => (o * axis + k) * inner + i;
+      let m = -Infinity;
+      for (let k = 0; k < axis; k++) m = Math.max(m, x[at(k)]!);
+      let sum = 0;
+      for (let k = 0; k < axis; k++) sum += Math.exp(x[at(k)]! - m);
+      for (let k = 0; k < axis; k++)
+        out[at(k)] = head === 'softmax' ? Math.exp(x[at(k)]! - m) / sum : x[at(k)]! - m - Math.log(sum);
+    }
+  return out;
 }

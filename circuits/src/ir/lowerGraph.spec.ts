@@ -6,7 +6,7 @@ import { writeModel, type WriteModelParameters } from '../onnx/writeModel';
 import { readModel } from '../onnx/readModel';
 import { quantize } from '../quantize/quantize';
 import { evaluateQuantized, quantizeInput } from '../quantize/evaluateQuantized';
-import { argmax, evaluateFloat } from './evaluateFloat';
+import { applyHead, argmax, evaluateFloat } from './evaluateFloat';
 import { lowerGraph } from './lowerGraph';
 
 const random = rng(1);
@@ -133,7 +133,7 @@ describe('lowerGraph', () => {
 
   it('names the operator and the node of an unsupported op, before any work', () => {
     const spec = pytorchCnn();
-    spec.nodes.splice(1, 0, { opType: 'Exp', name: '/act/Exp', inputs: ['11'], outputs: ['11b'] });
+    spec.nodes.splice(1, 0, { opType: 'Cos', name: '/act/Cos', inputs: ['11'], outputs: ['11b'] });
     spec.nodes[2]!.inputs = ['11b'];
     const err = (() => {
       try {
@@ -143,7 +143,7 @@ describe('lowerGraph', () => {
       }
     })();
     expect(err).toBeInstanceOf(UnsupportedOperatorError);
-    expect((err as Error).message).toBe("unsupported operator Exp in node '/act/Exp'");
+    expect((err as Error).message).toBe("unsupported operator Cos in node '/act/Cos'");
   });
 
   it('rejects a residual connection (Add of two activations) clearly', () => {
@@ -379,15 +379,33 @@ describe('sample-wise batch', () => {
   });
 });
 
-describe('heads over one distribution per sample', () => {
+describe('heads', () => {
   it.each([
-    ['Softmax', 13, { axis: 1 }],
-    ['LogSoftmax', 13, { axis: -2 }],
-    ['Softmax', 11, { axis: 2 }],
-  ])('refuses %s (opset %d, %j) that would take one softmax per row', (op, opset, attributes) => {
-    const err = refusal(oneNode([1, 3, 4], { opType: op, name: 'head', inputs: [], attributes }, [], opset));
+    ['Softmax', 13, { axis: 1 }, { outer: 1, axis: 3, inner: 4 }],
+    ['LogSoftmax', 13, { axis: -2 }, { outer: 1, axis: 3, inner: 4 }],
+    ['Softmax', 13, { axis: 2 }, { outer: 3, axis: 4, inner: 1 }],
+    ['Softmax', 11, { axis: 2 }, { outer: 3, axis: 4, inner: 1 }],
+  ])('takes %s (opset %d, %j) per slice, outside the circuit like every head', (op, opset, attributes, layout) => {
+    const program = lowerGraph(readModel(oneNode([1, 3, 4], { opType: op, name: 'head', inputs: [], attributes }, [], opset)));
+    expect(program.headLayout).toEqual(layout);
+    const logits = Array.from({ length: 12 }, (_, i) => (i * 7) % 5);
+    const out = applyHead(program.head, logits, program.headLayout);
+    // Each slice is its own distribution: per slice, exp(out) sums to 1.
+    for (let o = 0; o < layout.outer; o++)
+      for (let i = 0; i < layout.inner; i++) {
+        let sum = 0;
+        for (let k = 0; k < layout.axis; k++) {
+          const v = out[(o * layout.axis + k) * layout.inner + i]!;
+          sum += op === 'Softmax' ? v : Math.exp(v);
+        }
+        expect(sum).toBeCloseTo(1, 12);
+      }
+  });
+
+  it('refuses an ArgMax that would leave one index per row', () => {
+    const err = refusal(oneNode([1, 3, 4], { opType: 'ArgMax', name: 'head', inputs: [], attributes: { axis: 2 } }, [], 13));
     expect(err).toBeInstanceOf(UnsupportedOperatorError);
-    expect((err as Error).message).toMatch(new RegExp(`${op} in node 'head': .*separate distributions per sample`));
+    expect((err as Error).message).toMatch(/ArgMax in node 'head': .*3 separate arg-maxima per sample/);
   });
 
   it('accepts Softmax over the whole sample: opset 11 flattens the trailing axes, opset 13 takes the one non-unit axis', () => {
@@ -428,4 +446,79 @@ describe('fixed-point evaluation', () => {
   ])('rejects %s with a clear error', (_name, input, message) => {
     expect(() => quantizeInput(q, input)).toThrow(message);
   });
+});
+
+describe('scalar activations beyond the piecewise-linear originals', () => {
+  const scalar = (name: string, v: number) => [{ name, dims: [] as number[], data: [v] }];
+
+  it('lowers Max and Min with a constant scalar to one-sided Clips, and Pow to a constant power', () => {
+    const activationOfOnly = (bytes: Uint8Array) => {
+      const layer = lowerGraph(readModel(bytes)).layers[0]!;
+      if (layer.kind !== 'pwl') throw new Error(`expected a pwl layer, got ${layer.kind}`);
+      return layer.activation;
+    };
+    expect(activationOfOnly(oneNode([1, 4], { opType: 'Max', name: 'm', inputs: ['c'] }, scalar('c', 0.5)))).toEqual({
+      op: 'Clip',
+      min: 0.5,
+      max: Infinity,
+    });
+    expect(activationOfOnly(oneNode([1, 4], { opType: 'Min', name: 'm', inputs: ['c'] }, scalar('c', -1)))).toEqual({
+      op: 'Clip',
+      min: -Infinity,
+      max: -1,
+    });
+    expect(activationOfOnly(oneNode([1, 4], { opType: 'Pow', name: 'p', inputs: ['e'] }, scalar('e', 2)))).toEqual({
+      op: 'Pow',
+      exponent: 2,
+    });
+    expect(activationOfOnly(oneNode([1, 4], { opType: 'Gelu', name: 'g', inputs: [] }, [], 20))).toEqual({
+      op: 'Gelu',
+      approximate: 'none',
+    });
+  });
+
+  it.each([
+    [
+      'Max of the activation and a per-element constant',
+      oneNode([1, 2], { opType: 'Max', name: 'm', inputs: ['c'] }, [{ name: 'c', dims: [2], data: [0, 1] }]),
+      /Max in node 'm': a constant that is not a scalar/,
+    ],
+    [
+      'Pow with a negative exponent',
+      oneNode([1, 2], { opType: 'Pow', name: 'p', inputs: ['e'] }, scalar('e', -1)),
+      /Pow in node 'p': negative exponent -1/,
+    ],
+    [
+      'Gelu with an unknown approximation',
+      oneNode([1, 2], { opType: 'Gelu', name: 'g', inputs: [], attributes: { approximate: 'cubic' } }, [], 20),
+      /Gelu in node 'g': approximate='cubic'/,
+    ],
+  ])('refuses %s, naming the node', (_name, bytes, message) => {
+    const err = refusal(bytes);
+    expect(err).toBeInstanceOf(UnsupportedOperatorError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it.each(['Exp', 'Erf', 'Gelu', 'Sqrt'])(
+    'agrees with onnxruntime on %s in float, and within its table error in fixed point',
+    async (op) => {
+      const opset = op === 'Gelu' ? 20 : 13;
+      const bytes = oneNode([1, 64], { opType: op, name: 'f', inputs: [] }, [], opset);
+      const x = Array.from({ length: 64 }, (_, i) => (op === 'Sqrt' ? i / 16 : -2 + i / 16));
+      const session = await ort.InferenceSession.create(bytes);
+      const expected = Array.from(
+        (await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), [1, 64]) })).y!.data as Float32Array,
+      );
+      await session.release();
+      const program = lowerGraph(readModel(bytes));
+      const float = evaluateFloat(program, x).output;
+      const q = quantize({ program, calibration: [x], inputMaxAbs: 4 });
+      const fixed = evaluateQuantized(q, quantizeInput(q, x)).output.map((v) => v / 2 ** q.outputScale);
+      const top = Math.max(...expected.map(Math.abs));
+      expected.forEach((e, i) => {
+        expect(Math.abs(float[i]! - e)).toBeLessThan(1e-5 * Math.max(1, top));
+        expect(Math.abs(fixed[i]! - e)).toBeLessThan(1e-2 * Math.max(1, top));
+      });
+    },
+  );
 });

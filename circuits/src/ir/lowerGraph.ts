@@ -15,7 +15,7 @@ import {
 } from './lowerLayout';
 import { lowerAveragePool, lowerConv, lowerConvTranspose, lowerGlobalAveragePool, lowerMaxPool } from './lowerSpatial';
 import { constant, int, normalizeAxes, refuseBatchAxis, strides, type NodeContext, type Value } from './nodeAttributes';
-import { size, type AffineLayer, type AffineRow, type Head, type Layer, type Program } from './types';
+import { size, type AffineLayer, type AffineRow, type Head, type HeadLayout, type Layer, type Program } from './types';
 
 export const SUPPORTED_OPS = [
   'Gemm',
@@ -247,6 +247,13 @@ function lowerNode(ctx: NodeContext): Lowered {
     case 'HardSwish':
     case 'Clip':
     case 'Abs':
+    case 'Exp':
+    case 'Erf':
+    case 'Gelu':
+    case 'Sqrt':
+    case 'Pow':
+    case 'Max':
+    case 'Min':
       return {
         layers: [{ kind: 'pwl', name: node.name, ops: [node.opType], outShape: input.shape, activation: activationOf(ctx) }],
         shape: input.shape,
@@ -280,27 +287,32 @@ function lowerNode(ctx: NodeContext): Lowered {
 }
 
 /**
- * The head over the whole output: Softmax/LogSoftmax/ArgMax must act on one distribution per sample. Before opset
- * 13 Softmax flattens the axes from `axis` on; from 13 it takes one axis. Anything that leaves several slices per
- * sample (a softmax per row) is refused rather than computed over the flattened tensor.
+ * The head: Softmax/LogSoftmax over the slices their axis makes (before opset 13 the axes from `axis` on are
+ * flattened into one; from 13 it is one axis), ArgMax over the whole output only (one index per sample: an ArgMax
+ * that leaves several slices is refused rather than computed over the flattened tensor).
  */
-function headOf(ctx: NodeContext): Head {
+function headOf(ctx: NodeContext): { head: Head; headLayout?: HeadLayout } {
   const { graph, node, input } = ctx;
   const rank = input.shape.length + 1;
   const legacy = node.opType !== 'ArgMax' && graph.opset < 13;
   const raw = int(node, 'axis', node.opType === 'ArgMax' ? 0 : legacy ? 1 : -1);
   const [axis] = normalizeAxes(ctx, [raw], rank) as [number];
   refuseBatchAxis(ctx, [axis], 'axis');
-  const slices = legacy ? size(input.shape.slice(0, axis - 1)) : size(input.shape) / input.shape[axis - 1]!;
-  if (slices !== 1)
+  const outer = size(input.shape.slice(0, axis - 1));
+  const layout: HeadLayout = legacy
+    ? { outer, axis: size(input.shape.slice(axis - 1)), inner: 1 }
+    : { outer, axis: input.shape[axis - 1]!, inner: size(input.shape.slice(axis)) };
+  const slices = layout.outer * layout.inner;
+  if (node.opType === 'ArgMax' && slices !== 1)
     throw new UnsupportedOperatorError(
       node.opType,
       node.name,
-      `axis=${raw} of [N, ${input.shape}] makes ${slices} separate distributions per sample (only one over the whole output is supported)`,
+      `axis=${raw} of [N, ${input.shape}] makes ${slices} separate arg-maxima per sample (only one over the whole output is supported)`,
     );
   if (node.opType === 'ArgMax' && int(node, 'select_last_index', 0) === 1)
     throw new UnsupportedOperatorError('ArgMax', node.name, 'select_last_index=1 (the circuit picks the lowest index)');
-  return ({ Softmax: 'softmax', LogSoftmax: 'logsoftmax', ArgMax: 'argmax' } as const)[node.opType as 'Softmax'];
+  const head = ({ Softmax: 'softmax', LogSoftmax: 'logsoftmax', ArgMax: 'argmax' } as const)[node.opType as 'Softmax'];
+  return slices === 1 ? { head } : { head, headLayout: layout };
 }
 
 const HEADS = new Set(['Softmax', 'LogSoftmax', 'ArgMax']);
@@ -325,6 +337,7 @@ export function lowerGraph(onnxGraph: OnnxGraph): Program {
   let current: Value = { name: gi.name, shape: inputShape };
   const layers: Layer[] = [];
   let head: Head = 'none';
+  let headLayout: HeadLayout | undefined;
   graph.nodes.forEach((node, n) => {
     const last = n === graph.nodes.length - 1;
     if (!node.inputs.includes(current.name))
@@ -336,7 +349,7 @@ export function lowerGraph(onnxGraph: OnnxGraph): Program {
     const ctx: NodeContext = { graph, node, input: current, batch };
     if (HEADS.has(node.opType)) {
       if (!last) throw new UnsupportedOperatorError(node.opType, node.name, 'only as the last node');
-      head = headOf(ctx);
+      ({ head, headLayout } = headOf(ctx));
       current = { name: node.outputs[0]!, shape: current.shape };
       return;
     }
@@ -355,6 +368,7 @@ export function lowerGraph(onnxGraph: OnnxGraph): Program {
     outputShape: current.shape,
     layers: simplify(layers),
     head,
+    ...(headLayout ? { headLayout } : {}),
     sourceOps: onnxGraph.nodes.map((n) => n.opType),
   };
 }

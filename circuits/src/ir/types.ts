@@ -33,6 +33,12 @@ export type Layer = AffineLayer | ReluLayer | MaxLayer | PermuteLayer | PreluLay
  */
 export type Head = 'none' | 'softmax' | 'logsoftmax' | 'argmax';
 
+/**
+ * Where a Softmax/LogSoftmax head normalizes: the output, flattened, as [outer, axis, inner], one distribution per
+ * (outer, inner) pair along `axis`. Absent: one distribution over the whole output.
+ */
+export type HeadLayout = { outer: number; axis: number; inner: number };
+
 export type Program = {
   inputName: string;
   inputShape: number[];
@@ -42,6 +48,7 @@ export type Program = {
   outputShape: number[];
   layers: Layer[];
   head: Head;
+  headLayout?: HeadLayout;
   /** The ONNX operators of the source graph, in order. */
   sourceOps: string[];
 };

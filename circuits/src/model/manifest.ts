@@ -40,7 +40,10 @@ export type ModelManifest = {
   ops: string[];
   layers: { kind: string; ops: string[]; outSize: number; shift?: number; bits: number; relu?: boolean }[];
   constraints: number;
+  /** Elements of the ONNX file's initializers (weights, biases, constants). */
   parameters: number;
+  /** Weight terms of the circuit's affine maps (a convolution's kernel counts once per output it touches). */
+  affineTerms?: number;
   activations: number;
   rounding: string;
   setup?: ModelSetup;

@@ -307,6 +307,7 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
     outputScale: scale,
     outputBits: bits,
     head: program.head,
+    ...(program.headLayout ? { headLayout: program.headLayout } : {}),
     layers,
   };
 }

@@ -33,6 +33,16 @@ const BOUNDS: [Activation, number][] = [
   [{ op: 'HardSigmoid', alpha: 0.2, beta: 0.5 }, 1e-4],
   [{ op: 'Clip', min: -1, max: 1.5 }, 1e-4],
   [{ op: 'Abs' }, 1e-4],
+  // Exp and x³ grow to e^4 and 64 over [-4, 4]: 0.35% and 0.15% of the largest output.
+  [{ op: 'Exp' }, 0.2],
+  [{ op: 'Erf' }, 4e-3],
+  [{ op: 'Gelu', approximate: 'none' }, 3.5e-3],
+  [{ op: 'Gelu', approximate: 'tanh' }, 3.5e-3],
+  // Segments halve towards 0, where √x is steep (44 segments instead of 34).
+  [{ op: 'Sqrt' }, 5e-3],
+  [{ op: 'Pow', exponent: 2 }, 9e-3],
+  [{ op: 'Pow', exponent: 0.5 }, 5e-3],
+  [{ op: 'Pow', exponent: 3 }, 0.1],
 ];
 
 describe('piecewise-linear activations in fixed point', () => {

@@ -47,6 +47,12 @@ function segmentStarts(p: QuantizePwlParameters): number[] {
     const lo = Math.max(p.reach.lo, Math.floor((p.calibrated.lo - PWL_WIDEN * width) * unit));
     const hi = Math.min(p.reach.hi, Math.ceil((p.calibrated.hi + PWL_WIDEN * width) * unit));
     if (hi > lo) for (let j = 0; j <= PWL_SEGMENTS; j++) points.push(Math.round(lo + ((hi - lo) * j) / PWL_SEGMENTS));
+    // Where the slope is unbounded (√x at 0) a chord's error shrinks only with the segment's length itself:
+    // segments halve towards that point, down to one input step.
+    if (shape.steepAt !== undefined && hi > lo) {
+      const at = Math.round(shape.steepAt * unit);
+      for (let d = (hi - lo) / PWL_SEGMENTS / 2; d >= 1; d /= 2) points.push(at + Math.round(d));
+    }
   }
   const inner = [...new Set(points.filter((v) => v > min && v < max))].sort((a, b) => a - b);
   return [min, ...inner];

@@ -1,4 +1,4 @@
-import type { Head } from '../ir/types';
+import type { Head, HeadLayout } from '../ir/types';
 
 /**
  * The fixed-point program: every tensor t holds integers q with value ≈ q / 2^scale(t), and |q| < 2^(bits(t)-1).
@@ -68,6 +68,7 @@ export type QuantProgram = {
   outputScale: number;
   outputBits: number;
   head: Head;
+  headLayout?: HeadLayout;
   layers: QuantLayer[];
 };
 

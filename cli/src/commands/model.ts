@@ -164,13 +164,8 @@ function printSummary(m: Pick<CompiledModel, 'paths'> & { manifest: InspectedMod
     ['layers', x.layers.map((l) => `${l.ops.join('+')}${l.shift !== undefined ? ` »${l.shift}` : ''}`).join(' | ')],
     ['input', `[${x.input.shape.join('×')}] in ±${x.input.maxAbs}, scale 2^${x.input.scale}, ${x.input.bits}-bit`],
     ['output', `[${x.output.shape.join('×')}] scale 2^${x.output.scale}, ${x.output.bits}-bit, head ${x.output.head}`],
-    ['parameters', String(x.parameters)],
-    [
-      'constraints',
-      x.constraints === undefined
-        ? 'not compiled yet (`verity model compile` counts them)'
-        : `${x.constraints} (${(x.constraints / x.activations).toFixed(1)} per activation)`,
-    ],
+    ['parameters', `${x.parameters}${x.affineTerms !== undefined ? ` (${x.affineTerms} weight terms in the circuit)` : ''}`],
+    ['constraints', `${x.constraints} (${(x.constraints / x.activations).toFixed(1)} per activation)`],
     ['activations', String(x.activations)],
     ['files', m.paths.dir],
     [
