@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
 
-import * as snarkjs from 'snarkjs';
 import type { Groth16Proof, VerificationKey } from 'snarkjs';
 
 import type { CompiledModel } from './compileModel';
 import { FIELD_MODULUS } from './field';
 import { checkVerificationKey, loadVerificationKey } from './setup/checkVerificationKey';
+import { verifyGroth16 } from './verify/groth16';
 
 export type VerifyInferenceParameters = {
   model: Pick<CompiledModel, 'paths'> | { vkey: VerificationKey };
@@ -18,6 +18,7 @@ const vkeys = new Map<string, VerificationKey>();
 /**
  * Checks a Groth16 proof against the model's verification key: true or false, never a throw for a bad proof. A
  * key that accepts forgeries (no phase-2 contribution) is refused with WeakVerificationKeyError before any check.
+ * The check is as strict as the L1 verifier (verify/groth16.ts): canonical affine encodings, B in G2's subgroup.
  */
 export async function verifyInference(parameters: VerifyInferenceParameters): Promise<boolean> {
   const { model } = parameters;
@@ -35,14 +36,12 @@ export async function verifyInference(parameters: VerifyInferenceParameters): Pr
   if (!parameters.publicSignals.every((s) => typeof s === 'string' && /^[0-9]{1,78}$/.test(s) && BigInt(s) < FIELD_MODULUS))
     return false;
   try {
-    return await snarkjs.groth16.verify(vkey, parameters.publicSignals, parameters.proof, silentLogger);
+    return await verifyGroth16(vkey, parameters.publicSignals, parameters.proof);
   } catch {
     // Malformed points or non-field values: an invalid proof, not an error of the verifier.
     return false;
   }
 }
-
-const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * snarkjs keeps one bn128 curve (with its worker threads) per process once used; release it on shutdown so the

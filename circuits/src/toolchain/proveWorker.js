@@ -7,6 +7,7 @@ const snarkjs = require('snarkjs');
 if (!require.extensions['.ts']) require('@swc-node/register');
 const { modelWitness } = require('../r1cs/modelCircuit');
 const { programFromJson } = require('../model/serialize');
+const { verifyGroth16 } = require('../verify/groth16');
 
 // Files stay in memory between proofs (snarkjs reads `{ type: 'mem' }` files directly), keyed by path and
 // modification time so a rebuilt model is re-read.
@@ -28,9 +29,9 @@ process.on('message', async ({ id, input, paths }) => {
     const { cs } = modelWitness(program, BigInt(input.modelId), input, 'witness');
     const { proof, publicSignals } = await snarkjs.groth16.prove(cached(paths.zkey, inMemory), inMemory(cs.wtns()));
     // The witness comes from the program file, the key from the setup: a program that is not the key's circuit
-    // yields a proof that fails. Checked here (~20 ms) so no one downstream receives it.
+    // yields a proof that fails. Checked here (a few ms) so no one downstream receives it.
     const vkey = cached(paths.vkey, (bytes) => JSON.parse(bytes.toString('utf8')));
-    if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof)))
+    if (!(await verifyGroth16(vkey, publicSignals, proof)))
       throw new Error("the proof does not verify: the model's program is not the circuit of its proving key");
     process.send({ id, proof, publicSignals });
   } catch (err) {
