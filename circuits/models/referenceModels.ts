@@ -20,6 +20,12 @@ export type ReferenceModel = {
 
 const onnxOf = (name: string) => () => readFileSync(join(__dirname, name, 'model.onnx'));
 
+/** Every 16th training digit: ~500 calibration samples. */
+const mnistCalibration = (): number[][] =>
+  loadMnist()
+    .filter((s, i) => !s.test && i % 16 === 0)
+    .map((s) => Array.from(s.x));
+
 export const REFERENCE_MODELS: Record<string, ReferenceModel> = {
   'iris-mlp': {
     name: 'iris-mlp',
@@ -35,31 +41,21 @@ export const REFERENCE_MODELS: Record<string, ReferenceModel> = {
     inputMaxAbs: 1,
     inputBits: 9,
     onnx: onnxOf('mnist-mlp'),
-    // Every 16th training digit: ~500 calibration samples.
-    calibration: () =>
-      loadMnist()
-        .filter((s, i) => !s.test && i % 16 === 0)
-        .map((s) => Array.from(s.x)),
+    calibration: mnistCalibration,
   },
   'mnist-cnn': {
     name: 'mnist-cnn',
     inputMaxAbs: 1,
     inputBits: 9,
     onnx: onnxOf('mnist-cnn'),
-    calibration: () =>
-      loadMnist()
-        .filter((s, i) => !s.test && i % 16 === 0)
-        .map((s) => Array.from(s.x)),
+    calibration: mnistCalibration,
   },
   'mnist-lenet': {
     name: 'mnist-lenet',
     inputMaxAbs: 1,
     inputBits: 9,
     onnx: onnxOf('mnist-lenet'),
-    calibration: () =>
-      loadMnist()
-        .filter((s, i) => !s.test && i % 16 === 0)
-        .map((s) => Array.from(s.x)),
+    calibration: mnistCalibration,
   },
 };
 
