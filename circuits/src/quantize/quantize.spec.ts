@@ -4,7 +4,8 @@ import { lowerGraph } from '../ir/lowerGraph';
 import type { Program } from '../ir/types';
 import { readModel } from '../onnx/readModel';
 import { writeModel } from '../onnx/writeModel';
-import { buildModelR1cs } from '../r1cs/modelCircuit';
+import { circuitInput } from '../proveInference';
+import { buildModelR1cs, modelWitness } from '../r1cs/modelCircuit';
 import { evaluateQuantized, quantizeInput } from './evaluateQuantized';
 import { quantize } from './quantize';
 
@@ -37,6 +38,21 @@ describe('quantize at scale', () => {
     expect(constraints).toBeGreaterThan(256 * q.layers[0]!.bits);
     // Every weight is a term of its row's constraint: 784 · 256 terms of 36 bytes at least.
     expect(r1cs.length).toBeGreaterThan(784 * 256 * 36);
+  });
+
+  it('widens the output bits so the committed argmax index fits (10 classes at 4-bit activations)', () => {
+    const program = dense(2, 10);
+    const q = quantize({ program, calibration: [randoms(2), randoms(2)], inputMaxAbs: 1, activationBits: 4 });
+    // Index 9 needs 9 + 2^(b-1) < 2^b: b ≥ 5.
+    expect(q.outputBits).toBeGreaterThanOrEqual(5);
+    const model = { manifest: { modelId: '1' }, program: q };
+    for (let t = 0; t < 20; t++) {
+      const xq = quantizeInput(q, randoms(2));
+      const r = evaluateQuantized(q, xq);
+      const input = circuitInput(model, xq, 3n, { integers: r.output, argmax: r.argmax, salt: '5' }, 1n, 2n);
+      expect(modelWitness(q, 1n, input, 'record').argmax).toBe(r.argmax);
+    }
+    expect(buildModelR1cs(q, 1n).constraints).toBeGreaterThan(0);
   });
 
   it.each([

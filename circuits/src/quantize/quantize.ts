@@ -298,6 +298,9 @@ export function quantize(parameters: QuantizeParameters): QuantProgram {
   });
 
   for (const layer of layers) checkRescale(layer);
+  // The output commitment range-checks the argmax index at the logits' width too: widen it until n - 1 fits.
+  const nOut = size(program.outputShape);
+  while (2 ** (bits - 1) <= nOut - 1) bits++;
   return {
     inputShape: program.inputShape,
     inputScale,

@@ -159,6 +159,13 @@ describe('r1cs gadgets (every constraint checked as recorded)', () => {
     expect(firstUnsatisfied(r1cs, cheat)).toBe(cs.nConstraints - 1);
   });
 
+  it('refuses a piecewise-linear table whose segments are not in increasing order (two could then pass)', () => {
+    const { cs, s } = withInput(50);
+    const table = { ...PWL, start: [-512, 100, 0, 150] };
+    expect(() => pwl(cs, s, table, 'pwl')).toThrow(/must start at -2\^\(inBits-1\) and increase/);
+    expect(() => pwl(withInput(50).cs, s, { ...PWL, start: [-511, -100, 0, 150] }, 'pwl')).toThrow(RangeError);
+  });
+
   it('rejects bits that are not boolean, which would let a value past its range through (checked on the r1cs)', () => {
     // The circuit of a relu is the same for every input: record it on an honest one.
     const cs = new ConstraintSystem('record');

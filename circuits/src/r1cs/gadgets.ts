@@ -21,6 +21,8 @@ const pow2 = (n: number): bigint => 1n << BigInt(n);
  * equality with u then fails, as it would for a cheating prover.
  */
 export function toBits(cs: ConstraintSystem, u: bigint, n: number, what: string): { base: number; lc: Lc | undefined } {
+  // A decomposition is unique only while 2^n is below the field modulus (~2^254).
+  if (!(Number.isInteger(n) && n >= 0 && n <= 250)) throw new RangeError(`${what}: ${n} bits`);
   if (u < 0n || u >= pow2(n)) {
     if (!cs.recording) throw new WitnessOutOfRangeError(what, u, n);
   }
@@ -131,6 +133,12 @@ export type PwlTable = { start: number[]; slope: number[]; intercept: number[]; 
 export function pwl(cs: ConstraintSystem, s: Sig, table: PwlTable, what: string, selector?: number[]): Sig {
   const K = table.start.length;
   const top = 2 ** (table.inBits - 1);
+  // Only one segment can pass the checks when the starts cover the whole input range in increasing order.
+  const ordered = table.start.every(
+    (s, k) => Number.isSafeInteger(s) && (k === 0 ? s === -top : s > table.start[k - 1]!) && s < top,
+  );
+  if (!ordered || table.slope.length !== K || table.intercept.length !== K)
+    throw new RangeError(`${what}: a piecewise-linear table must start at -2^(inBits-1) and increase`);
   const end = (k: number) => (k + 1 < K ? table.start[k + 1]! : top);
   const honest = segmentOf(table.start, s.v);
   const sel = selector ?? Array.from({ length: K }, (_, k) => (k === honest ? 1 : 0));
