@@ -36,6 +36,8 @@ import {
   encodeWtns,
   FIELD_MODULUS,
   modelWitness,
+  ProvingFailedError,
+  loadModelFiles,
 } from '@verity/circuits';
 import { devnetPrivateKey, startAnvil, type Anvil } from '@verity/rollup';
 import { forgeGroth16Proof } from '../helpers/forgeGroth16';
@@ -303,6 +305,33 @@ describe('zkML: iris-mlp from ONNX to an on-chain verified proof', () => {
     expect(await verifyInference({ model, proof: mutated, publicSignals: proved.publicSignals })).toBe(false);
     const swapped = { ...proved.proof, pi_c: proved.proof.pi_a };
     expect(await verifyInference({ model, proof: swapped, publicSignals: proved.publicSignals })).toBe(false);
+  });
+
+  it('refuses to hand out a proof when the program file is not the proving key’s circuit', async () => {
+    // A prover that loaded a program with one weight changed computes a consistent witness of another circuit; its
+    // self-check of the proof, before anything leaves the prover process, fails with a clear error.
+    const dir = mkdtempSync(join(tmpdir(), 'verity-program-'));
+    try {
+      const program = JSON.parse(readFileSync(model.paths.program, 'utf8')) as {
+        layers: { kind: string; rows?: { w: number[] }[] }[];
+      };
+      program.layers.find((l) => l.kind === 'affine')!.rows![0]!.w[0]! += 1;
+      const tampered = join(dir, 'program.json');
+      writeFileSync(tampered, JSON.stringify(program));
+      const lying = loadModelFiles({
+        manifest: model.paths.manifest,
+        program: tampered,
+        zkey: model.paths.zkey,
+        vkey: model.paths.vkey,
+      });
+      const attempt = proveInference({ model: lying, input: flowers[0]!, inputSalt: '1', jobId: 1n, prover: ALICE });
+      await expect(attempt).rejects.toThrow(ProvingFailedError);
+      await expect(attempt).rejects.toMatchObject({
+        details: expect.stringMatching(/the model's program is not the circuit of its proving key/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects bad input before proving, with a clear error', async () => {
