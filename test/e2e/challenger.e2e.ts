@@ -159,6 +159,39 @@ describe('challenger', () => {
     return blocks;
   }
 
+  it('reads the oracle again when its proposal reverts because the challenger deleted outputs under it', async () => {
+    // A fresh output (inside the window, so the challenger may delete it), then one more L2 block to propose.
+    await devnet.l2Provider.send('evm_mine', []);
+    expect((await devnet.proposer.step()).proposed.length).toBeGreaterThan(0);
+    await devnet.l2Provider.send('evm_mine', []);
+    const first = await oracle().nextBlockNumber();
+    const latestIndex = (await oracle().nextOutputIndex()) - 1n;
+    const deletedBlock = (await oracle().getL2Output(latestIndex)).l2BlockNumber;
+    const challenger = L2OutputOracle__factory.connect(
+      devnet.deployment.l1.contracts.L2OutputOracle,
+      new Wallet(devnetRoleKey('challenger'), devnet.l1Provider),
+    );
+    const pending = async () => Number(((await devnet.l1Provider.send('txpool_status', [])) as { pending: string }).pending);
+    await devnet.l1Provider.send('evm_setAutomine', [false]);
+    let step: ReturnType<OutputProposer['step']> | undefined;
+    try {
+      // The proposer reads `first` and sends its proposal; before it is mined, the challenger's deletion of the
+      // latest output (a higher tip: mined first) moves the oracle's next block back.
+      step = devnet.proposer.step();
+      await eventually(async () => (await pending()) === 1, 'the proposal pending');
+      await challenger.deleteL2Outputs(latestIndex, { maxPriorityFeePerGas: 50_000_000_000n, maxFeePerGas: 100_000_000_000n });
+      await eventually(async () => (await pending()) === 2, 'the deletion pending too');
+    } finally {
+      await devnet.l1Provider.send('evm_setAutomine', [true]);
+    }
+    await devnet.l1Provider.send('evm_mine', []);
+    const { proposed } = await step!;
+    // The reverted proposal of `first` was followed by the deleted block's, then `first` again.
+    expect(proposed.map((p) => p.l2BlockNumber)).toEqual([deletedBlock, first]);
+    expect(await oracle().latestBlockNumber()).toBe(first);
+    expect((await devnet.challenger.step()).deleted).toBeUndefined();
+  });
+
   it('deletes every output posted for an L2 block that does not exist yet', async () => {
     await devnet.proposer.step();
     expect((await devnet.challenger.step()).deleted).toBeUndefined();

@@ -47,6 +47,7 @@ export class OutputProposer {
     const { l1Provider, l2Provider } = this.parameters;
     const proposed: ProposeStepReturnType['proposed'] = [];
     const max = this.parameters.maxProposalsPerStep ?? 32;
+    let retried = false;
     while (proposed.length < max && !this.loop?.isStopped) {
       const next = await this.oracle.nextBlockNumber();
       const l2Head = BigInt(await l2Provider.getBlockNumber());
@@ -59,8 +60,26 @@ export class OutputProposer {
       const l1Head = await l1Provider.getBlockNumber();
       const l1Block = await l1Provider.getBlock(Math.max(0, l1Head - (this.parameters.l1Confirmations ?? 0)));
       if (!l1Block?.hash) break;
-      const tx = await this.oracle.proposeL2Output(outputRoot, next, l1Block.hash, l1Block.number);
-      await tx.wait();
+      let tx: Awaited<ReturnType<L2OutputOracle['proposeL2Output']>> | undefined;
+      try {
+        tx = await this.oracle.proposeL2Output(outputRoot, next, l1Block.hash, l1Block.number);
+        await tx.wait();
+      } catch (err) {
+        // A proposal refused or mined but reverted: the oracle's state or L1 moved between our reads and the block
+        // that took it (the challenger deleted outputs, another proposal of that block, an L1 reorg under the
+        // committed block hash). Read everything again once, saying why; a second revert in one step is an error.
+        if (retried || (err as { code?: string }).code !== 'CALL_EXCEPTION') throw err;
+        retried = true;
+        const reason = await this.oracle.proposeL2Output.staticCall(outputRoot, next, l1Block.hash, l1Block.number).then(
+          () => 'it would pass now',
+          (e: { reason?: string; shortMessage?: string }) => e.reason ?? e.shortMessage ?? 'unknown',
+        );
+        this.log.warn(
+          { l2Block: next.toString(), l1Block: l1Block.number, txHash: tx?.hash, reason },
+          'output proposal reverted; reading the oracle and L1 again',
+        );
+        continue;
+      }
       // Routine every submission interval: debug, so it does not drown the state changes that matter.
       this.log.debug({ l2Block: next.toString(), outputRoot, txHash: tx.hash }, 'output proposed');
       proposed.push({ l2BlockNumber: next, outputRoot, l1TxHash: tx.hash });
