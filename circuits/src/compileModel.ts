@@ -8,7 +8,7 @@ import { InvalidInputError, OnnxParseError } from './errors';
 import { FIELD_MODULUS } from './field';
 import { applyHead, evaluateFloat } from './ir/evaluateFloat';
 import { lowerGraph } from './ir/lowerGraph';
-import type { Program } from './ir/types';
+import { size, type Program } from './ir/types';
 import type { ModelManifest } from './model/manifest';
 import { programFromJson, programToJson } from './model/serialize';
 import { readModel } from './onnx/readModel';
@@ -51,8 +51,13 @@ async function checkAgainstOnnxRuntime(onnx: Uint8Array, program: Program, sampl
     // A graph exported with a fixed batch N takes N samples: feed N copies and read the first.
     const batch = program.batch ?? 1;
     for (const sample of samples) {
-      const copies = Float32Array.from({ length: batch * sample.length }, (_, i) => sample[i % sample.length]!);
-      const feeds = { [program.inputName]: new ort.Tensor('float32', copies, [batch, ...program.inputShape]) };
+      const feeds: Record<string, ort.Tensor> = {};
+      let at = 0;
+      for (const part of program.inputs ?? [{ name: program.inputName, shape: program.inputShape }]) {
+        const values = sample.slice(at, (at += size(part.shape)));
+        const copies = Float32Array.from({ length: batch * values.length }, (_, i) => values[i % values.length]!);
+        feeds[part.name] = new ort.Tensor('float32', copies, [batch, ...part.shape]);
+      }
       const result = await session.run(feeds);
       const all = result[program.outputName]!.data as Float32Array | BigInt64Array;
       const reference = Array.from(all.subarray(0, all.length / batch), Number);
@@ -143,7 +148,13 @@ function describe(
     circuitSha256,
     compiler: { circuit: 'r1cs built in TypeScript (circuits/src/r1cs)', verity: VERITY_COMPILER_VERSION },
     publicSignals: ['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover'],
-    input: { shape: program.inputShape, scale: program.inputScale, bits: program.inputBits, maxAbs: inputMaxAbs },
+    input: {
+      shape: program.inputShape,
+      scale: program.inputScale,
+      bits: program.inputBits,
+      maxAbs: inputMaxAbs,
+      ...(ir.inputs ? { parts: ir.inputs } : {}),
+    },
     output: { shape: program.outputShape, scale: program.outputScale, bits: program.outputBits, head: program.head },
     ops: ir.sourceOps,
     layers: program.layers.map((l) =>

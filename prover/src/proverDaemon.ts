@@ -153,7 +153,7 @@ export class ProverDaemon {
     const started = performance.now();
     const log = this.log.child({ jobId: job.jobId, correlationId: job.correlationId });
     const model = await this.cache.get(job.modelId);
-    const float = await this.onnx.run(model.onnxFile, model.manifest.input.shape, job.input);
+    const float = await this.onnx.run(model.onnxFile, model.manifest.input.shape, job.input, model.manifest.input.parts);
     const inferred = performance.now();
     const proved = await proveInference({
       model,

@@ -47,10 +47,23 @@ export class OnnxRunner {
     return opened;
   }
 
-  /** The model's float outputs for one sample (batch 1). */
-  async run(onnxFile: string, inputShape: number[], input: number[]): Promise<{ output: number[]; provider: string }> {
+  /**
+   * The model's float outputs for one sample (batch 1). `parts`: the graph's inputs when it has several (the
+   * sample is their concatenation, in order).
+   */
+  async run(
+    onnxFile: string,
+    inputShape: number[],
+    input: number[],
+    parts?: { name: string; shape: number[] }[],
+  ): Promise<{ output: number[]; provider: string }> {
     const { session, provider } = await this.open(onnxFile);
-    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(input), [1, ...inputShape]) };
+    const feeds: Record<string, ort.Tensor> = {};
+    let at = 0;
+    for (const part of parts ?? [{ name: session.inputNames[0]!, shape: inputShape }]) {
+      const n = part.shape.reduce((a, b) => a * b, 1);
+      feeds[part.name] = new ort.Tensor('float32', Float32Array.from(input.slice(at, (at += n))), [1, ...part.shape]);
+    }
     const result = await session.run(feeds);
     return { output: Array.from(result[session.outputNames[0]!]!.data as Float32Array, Number), provider };
   }

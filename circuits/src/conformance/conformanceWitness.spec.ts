@@ -16,9 +16,9 @@ const CASES = join(repoRoot, '..', 'shared', 'onnx-tests', 'pytorch-converted');
 
 /**
  * A few accepted conformance cases of different kinds (a grouped-free 1-D Conv, a padded MaxPool, a per-channel
- * PRelu, a piecewise-linear Sigmoid), checked constraint by constraint.
+ * PRelu, a piecewise-linear Sigmoid, a GLU: Split into two branches multiplied), checked constraint by constraint.
  */
-const SAMPLE = ['test_Conv1d', 'test_MaxPool2d', 'test_PReLU_2d_multiparam', 'test_Sigmoid'];
+const SAMPLE = ['test_Conv1d', 'test_MaxPool2d', 'test_PReLU_2d_multiparam', 'test_Sigmoid', 'test_GLU'];
 
 /** The case's quantized program and its samples. */
 function quantizeCase(name: string) {

@@ -13,7 +13,9 @@ export type Activation =
   | { op: 'Elu'; alpha: number }
   | { op: 'Selu'; alpha: number; gamma: number }
   | { op: 'HardSigmoid'; alpha: number; beta: number }
-  | { op: 'Clip'; min: number; max: number };
+  | { op: 'Clip'; min: number; max: number }
+  /** 1/√max(x, floor): the normalizations' inverse standard deviation (floor: their epsilon), not an ONNX op. */
+  | { op: 'InvSqrt'; floor: number };
 
 export const ACTIVATION_OPS = [
   'Sigmoid',
@@ -94,15 +96,18 @@ export function activationFloat(a: Activation, x: number): number {
       return x > 0 ? Math.sqrt(x) : 0;
     case 'Pow':
       return x < 0 && !Number.isInteger(a.exponent) ? 0 : x ** a.exponent;
+    case 'InvSqrt':
+      return 1 / Math.sqrt(Math.max(x, a.floor));
   }
 }
 
 /**
  * The activation's shape for a piecewise-linear table: its kinks (breakpoints every table must have) and whether it
  * is exactly linear between them (then the table is exact up to rounding; otherwise chords of a uniform grid), and
- * where its slope is unbounded (√x at 0: the grid is refined geometrically towards that point).
+ * where its slope is unbounded (√x at 0: the grid is refined geometrically towards that point). `geometric`: the grid
+ * is geometric over the whole reachable range above the first kink (1/√x, whose relative curvature is constant).
  */
-export function activationShape(a: Activation): { kinks: number[]; linear: boolean; steepAt?: number } {
+export function activationShape(a: Activation): { kinks: number[]; linear: boolean; steepAt?: number; geometric?: boolean } {
   switch (a.op) {
     case 'Abs':
       return { kinks: [0], linear: true };
@@ -120,6 +125,10 @@ export function activationShape(a: Activation): { kinks: number[]; linear: boole
       return { kinks: [0], linear: false, steepAt: 0 };
     case 'Pow':
       return a.exponent > 0 && a.exponent < 1 ? { kinks: [0], linear: false, steepAt: 0 } : { kinks: [], linear: false };
+    case 'InvSqrt':
+      // A variance may lie anywhere above ε, not only where calibration saw it: a geometric grid over the whole
+      // reachable range keeps every chord within a fixed relative error.
+      return { kinks: [a.floor], linear: false, geometric: true };
     default:
       return { kinks: [], linear: false };
   }

@@ -1,5 +1,5 @@
 import { activationFloat } from './activation';
-import type { Head, HeadLayout, Layer, Program } from './types';
+import { readInputs, type Head, type HeadLayout, type Layer, type Program } from './types';
 
 /**
  * max of `of` over the indices in `g`. A ternary, not Math.max: this is the hottest loop of a large MaxPool, and
@@ -15,7 +15,7 @@ export function maxOver(g: ArrayLike<number>, of: ArrayLike<number>): number {
 }
 
 /** Runs one layer in float64: the same semantics onnxruntime computes in float32. */
-export function applyLayerFloat(layer: Layer, x: Float64Array): Float64Array {
+export function applyLayerFloat(layer: Layer, x: ArrayLike<number>): Float64Array {
   switch (layer.kind) {
     case 'affine': {
       const y = new Float64Array(layer.rows.length);
@@ -27,16 +27,18 @@ export function applyLayerFloat(layer: Layer, x: Float64Array): Float64Array {
       return y;
     }
     case 'relu':
-      return x.map((v) => (v > 0 ? v : 0));
+      return Float64Array.from(x, (v) => (v > 0 ? v : 0));
     case 'max':
       // A loop, not Math.max(...spread): a window can hold more values than the call stack has room for arguments.
       return Float64Array.from(layer.groups, (g) => maxOver(g, x));
     case 'permute':
       return Float64Array.from(layer.map, (i) => x[i]!);
     case 'prelu':
-      return x.map((v, i) => (v >= 0 ? v : layer.slope[i]! * v));
+      return Float64Array.from(x, (v, i) => (v >= 0 ? v : layer.slope[i]! * v));
     case 'pwl':
-      return x.map((v) => activationFloat(layer.activation, v));
+      return Float64Array.from(x, (v) => activationFloat(layer.activation, v));
+    case 'mul':
+      return Float64Array.from(layer.left, (a, i) => x[a]! * x[layer.right[i]!]!);
   }
 }
 
@@ -44,13 +46,9 @@ export type EvaluateFloatReturnType = { output: Float64Array; activations: Float
 
 /** Float reference of the lowered program; `activations[l]` is layer l's output (used for calibration). */
 export function evaluateFloat(program: Program, input: ArrayLike<number>): EvaluateFloatReturnType {
-  let x: Float64Array = Float64Array.from(input);
-  const activations: Float64Array[] = [];
-  for (const layer of program.layers) {
-    x = applyLayerFloat(layer, x);
-    activations.push(x);
-  }
-  return { output: x, activations };
+  const tensors: Float64Array[] = [Float64Array.from(input)];
+  program.layers.forEach((layer, l) => tensors.push(applyLayerFloat(layer, readInputs(tensors, layer, l))));
+  return { output: tensors[tensors.length - 1]!, activations: tensors.slice(1) };
 }
 
 export function argmax(values: ArrayLike<number>): number {

@@ -13,9 +13,21 @@ import {
   lowerUnsqueeze,
   type Lowered,
 } from './lowerLayout';
+import { lowerExpand, lowerGatherOp, lowerSlice, lowerSplit, lowerTile } from './lowerGather';
+import { lowerMulti, MULTI_OPS, type Producer, type Val, type Wired } from './lowerMulti';
+import { lowerNormalization, NORMALIZATION_OPS } from './lowerNormalization';
 import { lowerAveragePool, lowerConv, lowerConvTranspose, lowerGlobalAveragePool, lowerMaxPool } from './lowerSpatial';
 import { constant, int, normalizeAxes, refuseBatchAxis, strides, type NodeContext, type Value } from './nodeAttributes';
-import { size, type AffineLayer, type AffineRow, type Head, type HeadLayout, type Layer, type Program } from './types';
+import {
+  size,
+  type AffineLayer,
+  type AffineRow,
+  type GraphInput,
+  type Head,
+  type HeadLayout,
+  type Layer,
+  type Program,
+} from './types';
 
 export const SUPPORTED_OPS = [
   'Gemm',
@@ -34,6 +46,16 @@ export const SUPPORTED_OPS = [
   'Flatten',
   'Reshape',
   'Transpose',
+  'Slice',
+  'Gather',
+  'Tile',
+  'Expand',
+  'Split',
+  'Concat',
+  'Sum',
+  'Mean',
+  'InstanceNormalization',
+  'LayerNormalization',
   'Squeeze',
   'Unsqueeze',
   'Pad',
@@ -70,7 +92,12 @@ function broadcastIndex(ctx: NodeContext, dims: number[], legacyAxis?: number): 
   const lead = legacyAxis === undefined ? full.length - dims.length : legacyAxis < 0 ? legacyAxis + full.length : legacyAxis;
   if (lead < 0 || lead + dims.length > full.length) throw fail();
   const padded = [...Array(lead).fill(1), ...dims, ...Array(full.length - lead - dims.length).fill(1)];
-  if (padded[0] !== 1) refuseBatchAxis(ctx, [0], 'the constant varies along');
+  if (padded[0] !== 1)
+    throw new UnsupportedOperatorError(
+      node.opType,
+      node.name,
+      `its constant of shape [${dims}] varies along the batch axis (a proof covers one sample; samples must not mix)`,
+    );
   padded.forEach((d, a) => {
     if (d !== 1 && d !== full[a]) throw fail();
   });
@@ -281,6 +308,18 @@ function lowerNode(ctx: NodeContext): Lowered {
       return { layers: [], shape: input.shape };
     case 'Identity':
       return { layers: [], shape: input.shape };
+    case 'Sum':
+    case 'Mean':
+      if (node.inputs.length !== 1) throw new UnsupportedOperatorError(node.opType, node.name, 'constant operands');
+      return { layers: [], shape: input.shape };
+    case 'Slice':
+      return lowerSlice(ctx);
+    case 'Gather':
+      return lowerGatherOp(ctx);
+    case 'Tile':
+      return lowerTile(ctx);
+    case 'Expand':
+      return lowerExpand(ctx);
     default:
       throw new UnsupportedOperatorError(node.opType, node.name);
   }
@@ -317,60 +356,144 @@ function headOf(ctx: NodeContext): { head: Head; headLayout?: HeadLayout } {
 
 const HEADS = new Set(['Softmax', 'LogSoftmax', 'ArgMax']);
 
+/** Graph inputs, per sample: the batch axis first (its size may be dynamic), every other dimension fixed. */
+function graphInputs(graph: OnnxGraph): { inputs: GraphInput[]; batch: number | null } {
+  if (graph.inputs.length === 0) throw new OnnxParseError('the graph has no input');
+  let batch: number | null = null;
+  const inputs = graph.inputs.map((gi, k) => {
+    const [n, ...rest] = gi.shape;
+    if (n === undefined) throw new OnnxParseError(`input '${gi.name}' is a scalar (no batch axis)`);
+    if (rest.some((d) => d === null)) throw new OnnxParseError(`input '${gi.name}' has dynamic non-batch dimensions`);
+    if (k > 0 && n !== batch)
+      throw new OnnxParseError(`input '${gi.name}' has batch ${n}, input '${graph.inputs[0]!.name}' ${batch}`);
+    batch = n;
+    return { name: gi.name, shape: rest as number[] };
+  });
+  return { inputs, batch };
+}
+
 /**
- * Lowers a feed-forward ONNX graph (each node consumes the previous node's output plus constants) to the layer
- * IR, per sample: a graph exported with a fixed batch N is the same program as with batch 1, and no operator may
- * mix samples across the batch axis. A trailing Softmax/LogSoftmax is dropped (argmax and ordering survive it)
- * and a trailing ArgMax becomes the head.
+ * Lowers an ONNX graph to the layer IR, per sample: a graph exported with a fixed batch N is the same program as
+ * with batch 1, and no operator may mix samples across the batch axis. The graph is a DAG: a node may read several
+ * activations (residual Add, Concat, Mul of two activations) and a value may feed several nodes; several graph
+ * inputs are concatenated into the program input. A Softmax/LogSoftmax producing the graph output is kept as the
+ * head (dropped from the circuit: argmax and ordering survive it), and so is an ArgMax.
  */
 export function lowerGraph(onnxGraph: OnnxGraph): Program {
   checkSupported(onnxGraph);
   const graph = fuseSoftsign(foldConstants(onnxGraph));
-  if (graph.inputs.length !== 1) throw new OnnxParseError(`expected one graph input, found ${graph.inputs.length}`);
   if (graph.outputs.length !== 1) throw new OnnxParseError(`expected one graph output, found ${graph.outputs.length}`);
-  const gi = graph.inputs[0]!;
-  const [batch, ...rest] = gi.shape;
-  if (batch === undefined) throw new OnnxParseError(`input '${gi.name}' is a scalar (no batch axis)`);
-  if (rest.some((d) => d === null)) throw new OnnxParseError(`input '${gi.name}' has dynamic non-batch dimensions`);
-  const inputShape = rest as number[];
+  const outputName = graph.outputs[0]!.name;
+  const { inputs, batch } = graphInputs(graph);
 
-  let current: Value = { name: gi.name, shape: inputShape };
-  const layers: Layer[] = [];
+  const wired: Wired[] = [];
+  const values = new Map<string, Val>();
+  if (inputs.length === 1) values.set(inputs[0]!.name, { ...inputs[0]!, from: 'input' });
+  else {
+    // Each graph input is a slice of the program input (a gather, free; simplify pushes it into its readers).
+    let at = 0;
+    for (const gi of inputs) {
+      const n = size(gi.shape);
+      const start = at;
+      const layer: Layer = {
+        kind: 'permute',
+        name: gi.name,
+        ops: [],
+        outShape: gi.shape,
+        map: Int32Array.from({ length: n }, (_, i) => start + i),
+      };
+      wired.push({ layer, from: ['input'] });
+      values.set(gi.name, { ...gi, from: layer });
+      at += n;
+    }
+  }
+
   let head: Head = 'none';
   let headLayout: HeadLayout | undefined;
-  graph.nodes.forEach((node, n) => {
-    const last = n === graph.nodes.length - 1;
-    if (!node.inputs.includes(current.name))
-      throw new UnsupportedOperatorError(
-        node.opType,
-        node.name,
-        `does not consume '${current.name}' (only sequential graphs are supported)`,
-      );
-    const ctx: NodeContext = { graph, node, input: current, batch };
+  for (const node of graph.nodes) {
+    const acts = node.inputs.flatMap((name) => (name && values.has(name) ? [values.get(name)!] : []));
+    if (acts.length === 0)
+      throw new UnsupportedOperatorError(node.opType, node.name, 'reads no activation (only constants, and they did not fold)');
+    const ctx: NodeContext = { graph, node, input: acts[0]!, batch };
+    const chain = (lowered: Lowered, out: string) => {
+      let from: Producer = acts[0]!.from;
+      for (const layer of lowered.layers) {
+        wired.push({ layer, from: [from] });
+        from = layer;
+      }
+      values.set(out, { name: out, shape: lowered.shape, from });
+    };
     if (HEADS.has(node.opType)) {
-      if (!last) throw new UnsupportedOperatorError(node.opType, node.name, 'only as the last node');
+      if (node.outputs[0] !== outputName) throw new UnsupportedOperatorError(node.opType, node.name, 'only on the graph output');
       ({ head, headLayout } = headOf(ctx));
-      current = { name: node.outputs[0]!, shape: current.shape };
-      return;
-    }
-    const lowered = lowerNode(ctx);
-    layers.push(...lowered.layers);
-    current = { name: node.outputs[0]!, shape: lowered.shape };
-  });
-  if (current.name !== graph.outputs[0]!.name)
-    throw new OnnxParseError(`the last node's output '${current.name}' is not the graph output '${graph.outputs[0]!.name}'`);
+      values.set(node.outputs[0]!, { ...acts[0]!, name: node.outputs[0]! });
+    } else if (MULTI_OPS.has(node.opType) && (acts.length > 1 || node.opType === 'Concat')) {
+      const lowered = lowerMulti({ graph, node, batch }, acts);
+      wired.push(...lowered.wired);
+      const last = lowered.wired[lowered.wired.length - 1]!.layer;
+      values.set(node.outputs[0]!, { name: node.outputs[0]!, shape: lowered.shape, from: last });
+    } else if (NORMALIZATION_OPS.has(node.opType) && acts.length === 1) {
+      const lowered = lowerNormalization(ctx, acts[0]!);
+      wired.push(...lowered.wired);
+      values.set(node.outputs[0]!, {
+        name: node.outputs[0]!,
+        shape: lowered.shape,
+        from: lowered.wired[lowered.wired.length - 1]!.layer,
+      });
+    } else if (acts.length > 1) {
+      throw new UnsupportedOperatorError(node.opType, node.name, `${acts.length} activation inputs (it takes one)`);
+    } else if (node.opType === 'Split') {
+      lowerSplit(ctx).forEach((part, k) => {
+        const out = node.outputs[k];
+        if (!out) return;
+        const layer: Layer = { kind: 'permute', name: `${node.name}/${k}`, ops: ['Split'], outShape: part.shape, map: part.map };
+        wired.push({ layer, from: [acts[0]!.from] });
+        values.set(out, { name: out, shape: part.shape, from: layer });
+      });
+    } else chain(lowerNode(ctx), node.outputs[0]!);
+  }
+  const output = values.get(outputName);
+  if (!output) throw new OnnxParseError(`no node computes the graph output '${outputName}'`);
 
+  const simplified = simplify(wired, output.from);
+  const layers = numberLayers(simplified.wired, simplified.output);
   return {
-    inputName: gi.name,
-    inputShape,
+    inputName: inputs[0]!.name,
+    inputShape: inputs.length === 1 ? inputs[0]!.shape : [inputs.reduce((a, gi) => a + size(gi.shape), 0)],
+    ...(inputs.length > 1 ? { inputs } : {}),
     batch,
-    outputName: current.name,
-    outputShape: current.shape,
-    layers: simplify(layers),
+    outputName,
+    outputShape: output.shape,
+    layers,
     head,
     ...(headLayout ? { headLayout } : {}),
     sourceOps: onnxGraph.nodes.map((n) => n.opType),
   };
+}
+
+/**
+ * Drops the layers the output does not depend on and numbers the rest (tensor 0: the input, t: layer t−1's
+ * output). The output's producer ends up last: every layer after it in topological order is either dead or not
+ * one of its ancestors.
+ */
+function numberLayers(wired: Wired[], output: Producer): Layer[] {
+  const fromOf = new Map(wired.map((w) => [w.layer, w.from]));
+  const live = new Set<Producer>();
+  const stack: Producer[] = [output];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (p === 'input' || live.has(p)) continue;
+    live.add(p);
+    stack.push(...fromOf.get(p)!);
+  }
+  const kept = wired.filter((w) => live.has(w.layer));
+  const tensor = new Map<Producer, number>([['input', 0]]);
+  kept.forEach((w, l) => tensor.set(w.layer, l + 1));
+  return kept.map((w, l) => {
+    const inputs = w.from.map((p) => tensor.get(p)!);
+    const { inputs: _stale, ...layer } = w.layer;
+    return inputs.length === 1 && inputs[0] === l ? (layer as Layer) : ({ ...layer, inputs } as Layer);
+  });
 }
 
 /** Composes two consecutive affine maps into one (sparse matrix product): fewer rescales, same float result. */
@@ -401,6 +524,13 @@ function composeAffine(first: AffineLayer, second: AffineLayer): AffineLayer {
 }
 
 function permuteInto(p: { map: Int32Array; ops: string[] }, next: Layer): Layer {
+  if (next.kind === 'mul')
+    return {
+      ...next,
+      ops: [...p.ops, ...next.ops],
+      left: next.left.map((i) => p.map[i]!),
+      right: next.right.map((i) => p.map[i]!),
+    };
   if (next.kind === 'affine')
     return { ...next, ops: [...p.ops, ...next.ops], rows: next.rows.map((r) => ({ ...r, idx: r.idx.map((i) => p.map[i]!) })) };
   if (next.kind === 'max')
@@ -417,30 +547,58 @@ function isBijection(map: Int32Array): boolean {
   return true;
 }
 
-/** Merges two adjacent layers when that is free or cheaper; undefined when they must stay apart. */
-function merge(prev: Layer, layer: Layer): Layer[] | undefined {
+/**
+ * Merges a layer into the one it reads when that is free or cheaper: one layer (from the first's inputs), or the
+ * two swapped ([first, second], the first now reading the old first's inputs); undefined when they must stay apart.
+ * A max or product layer reads one tensor (one fixed-point scale), so a permutation of several tensors stays apart.
+ */
+function merge(prev: Layer, layer: Layer, prevReads: number): Layer[] | undefined {
   if (prev.kind === 'affine' && layer.kind === 'affine') return [composeAffine(prev, layer)];
-  if (prev.kind === 'permute' && (layer.kind === 'affine' || layer.kind === 'max' || layer.kind === 'permute'))
+  if (prev.kind === 'permute' && (layer.kind === 'affine' || layer.kind === 'permute')) return [permuteInto(prev, layer)];
+  if (prev.kind === 'permute' && (layer.kind === 'max' || layer.kind === 'mul') && prevReads === 1)
     return [permuteInto(prev, layer)];
   // relu and pwl are the same function on every element: apply them before a true permutation (not a gather such
   // as an edge pad, which changes the size), and keep pushing the permutation forward.
-  if (prev.kind === 'permute' && (layer.kind === 'relu' || layer.kind === 'pwl') && isBijection(prev.map)) return [layer, prev];
+  if (prev.kind === 'permute' && (layer.kind === 'relu' || layer.kind === 'pwl') && prevReads === 1 && isBijection(prev.map))
+    return [{ ...layer, outShape: [prev.map.length] }, prev];
   return undefined;
 }
 
-/** Folds affine∘affine and pushes permutations into the layer that reads them (free in the circuit). */
-function simplify(input: Layer[]): Layer[] {
-  const out: Layer[] = [];
-  for (const layer of input) {
-    out.push(layer);
-    // Each merge can enable another with the layer before it: keep going while something merges.
-    for (let i = out.length - 1; i > 0; ) {
-      const merged = merge(out[i - 1]!, out[i]!);
-      if (!merged) break;
-      out.splice(i - 1, 2, ...merged);
-      i = merged.length === 1 ? i - 1 : i + 1;
-      if (i >= out.length) break;
+/**
+ * Folds affine∘affine and pushes permutations into the layer that reads them (free in the circuit), wherever a
+ * layer reads exactly one other layer that nothing else reads. Order stays topological: a merged layer takes the
+ * reader's place; a swapped pair keeps both places.
+ */
+function simplify(input: Wired[], output: Producer): { wired: Wired[]; output: Producer } {
+  const list = input.map((w) => ({ ...w, from: [...w.from] }));
+  let out = output;
+  const readers = (p: Producer) => list.reduce((n, w) => n + w.from.filter((f) => f === p).length, 0) + (out === p ? 1 : 0);
+  const replace = (old: Layer, by: Layer) => {
+    for (const w of list) w.from = w.from.map((f) => (f === old ? by : f));
+    if (out === old) out = by;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let j = 0; j < list.length && !changed; j++) {
+      const w = list[j]!;
+      const prev = w.from.length === 1 ? w.from[0]! : 'input';
+      if (prev === 'input' || readers(prev) !== 1) continue;
+      const i = list.findIndex((v) => v.layer === prev);
+      const merged = merge(prev, w.layer, list[i]!.from.length);
+      if (!merged) continue;
+      const prevFrom = list[i]!.from;
+      if (merged.length === 1) {
+        list[j] = { layer: merged[0]!, from: prevFrom };
+        replace(w.layer, merged[0]!);
+        list.splice(i, 1);
+      } else {
+        const [first, second] = merged as [Layer, Layer];
+        list[i] = { layer: first, from: prevFrom };
+        list[j] = { layer: second, from: [first] };
+        replace(w.layer, second);
+      }
+      changed = true;
     }
   }
-  return out;
+  return { wired: list, output: out };
 }

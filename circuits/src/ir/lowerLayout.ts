@@ -17,7 +17,7 @@ import { size, type AffineLayer, type Layer, type PermuteLayer } from './types';
 export type Lowered = { layers: Layer[]; shape: number[] };
 
 /** Visits every coordinate of `shape` in row-major order (the flat index is the visit's position). */
-function forEachCoord(shape: number[], visit: (coord: number[], i: number) => void): void {
+export function forEachCoord(shape: number[], visit: (coord: number[], i: number) => void): void {
   const coord = new Array<number>(shape.length).fill(0);
   const n = size(shape);
   for (let i = 0; i < n; i++) {
@@ -30,7 +30,7 @@ function forEachCoord(shape: number[], visit: (coord: number[], i: number) => vo
 }
 
 /** Maps every output coordinate (row-major over `outShape`) to a flat input index, or -1 for "no input". */
-function gather(outShape: number[], source: (coord: number[]) => number): Int32Array {
+export function gather(outShape: number[], source: (coord: number[]) => number): Int32Array {
   const map = new Int32Array(size(outShape));
   forEachCoord(outShape, (coord, i) => (map[i] = source(coord)));
   return map;

@@ -35,7 +35,11 @@ export type ModelManifest = {
   /** What built the circuit: Verity's compiler version and its constraint builder. */
   compiler: { circuit: string; verity: string };
   publicSignals: ['modelId', 'inputCommitment', 'outputCommitment', 'jobId', 'prover'];
-  input: { shape: number[]; scale: number; bits: number; maxAbs: number };
+  /**
+   * The input a request carries, flat. `parts`: the graph's inputs when it has several (the request's values are
+   * their concatenation, in this order; `shape` is then [total]).
+   */
+  input: { shape: number[]; scale: number; bits: number; maxAbs: number; parts?: { name: string; shape: number[] }[] };
   output: { shape: number[]; scale: number; bits: number; head: string };
   ops: string[];
   layers: { kind: string; ops: string[]; outSize: number; shift?: number; bits: number; relu?: boolean }[];

@@ -1,6 +1,6 @@
 import { ActivationOverflowError, InvalidInputError } from '../errors';
 import { maxOver } from '../ir/evaluateFloat';
-import { size } from '../ir/types';
+import { readInputs, size } from '../ir/types';
 import { roundShift, type QuantProgram } from './types';
 
 export type EvaluateQuantizedReturnType = {
@@ -53,56 +53,60 @@ export function segmentOf(start: number[], v: number): number {
  * here because `quantize` bounds every accumulator below 2^50 and division by 2^shift is exact.
  */
 export function evaluateQuantized(program: QuantProgram, inputQ: number[]): EvaluateQuantizedReturnType {
-  let x = inputQ;
-  const activations: number[][] = [];
-  for (const layer of program.layers) {
+  const tensors: ArrayLike<number>[] = [inputQ];
+  program.layers.forEach((layer, l) => {
+    const x = readInputs(tensors, layer, l);
     const bound = 2 ** (layer.bits - 1);
+    const checked = (y: number) => {
+      if (y < -bound || y >= bound) throw new ActivationOverflowError(layer.name, y, bound);
+      return y;
+    };
+    let y: number[];
     switch (layer.kind) {
       case 'affine':
-        x = layer.rows.map((r) => {
+        y = layer.rows.map((r) => {
           let acc = r.b;
           for (let t = 0; t < r.idx.length; t++) acc += r.w[t]! * x[r.idx[t]!]!;
-          const y = roundShift(acc, layer.shift);
-          if (y < -bound || y >= bound) throw new ActivationOverflowError(layer.name, y, bound);
-          return layer.relu && y < 0 ? 0 : y;
+          const v = checked(roundShift(acc, layer.shift));
+          return layer.relu && v < 0 ? 0 : v;
         });
         break;
       case 'relu':
-        x = x.map((v) => (v < 0 ? 0 : v));
+        y = Array.from(x, (v) => (v < 0 ? 0 : v));
         break;
-      case 'max': {
+      case 'max':
         // A loop, not Math.max(...spread): a window can be larger than the call stack's room for arguments.
-        const from = x;
-        x = layer.groups.map((g) => maxOver(g, from));
+        y = layer.groups.map((g) => maxOver(g, x));
         break;
-      }
       case 'prelu':
-        x = x.map((v, i) => {
-          // The circuit rescales slope·v and range-checks it on both branches.
-          const y = roundShift(layer.slope[i]! * v, layer.shift);
-          if (y < -bound || y >= bound) throw new ActivationOverflowError(layer.name, y, bound);
-          return v >= 0 ? v : y;
+        // The circuit rescales slope·v and range-checks it on both branches.
+        y = Array.from(x, (v, i) => {
+          const r = checked(roundShift(layer.slope[i]! * v, layer.shift));
+          return v >= 0 ? v : r;
         });
         break;
       case 'pwl': {
         // The table covers exactly the inputs of inBits bits, as the circuit's segment checks do.
         const inBound = 2 ** (layer.inBits - 1);
-        x = x.map((v) => {
+        y = Array.from(x, (v) => {
           if (v < -inBound || v >= inBound) throw new ActivationOverflowError(layer.name, v, inBound);
           const k = segmentOf(layer.start, v);
-          const y = roundShift(layer.slope[k]! * v + layer.intercept[k]!, layer.shift);
-          if (y < -bound || y >= bound) throw new ActivationOverflowError(layer.name, y, bound);
-          return y;
+          return checked(roundShift(layer.slope[k]! * v + layer.intercept[k]!, layer.shift));
         });
         break;
       }
+      case 'mul':
+        y = Array.from(layer.left, (a, i) => checked(roundShift(x[a]! * x[layer.right[i]!]!, layer.shift)));
+        break;
       case 'permute':
-        x = Array.from(layer.map, (i) => x[i]!);
+        y = Array.from(layer.map, (i) => x[i]!);
         break;
     }
-    activations.push(x);
-  }
+    tensors.push(y);
+  });
+  const activations = tensors.slice(1) as number[][];
+  const output = tensors[tensors.length - 1] as number[];
   let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
-  return { output: x, argmax: best, activations };
+  for (let i = 1; i < output.length; i++) if (output[i]! > output[best]!) best = i;
+  return { output, argmax: best, activations };
 }

@@ -42,7 +42,12 @@ function segmentStarts(p: QuantizePwlParameters): number[] {
   const unit = 2 ** p.inScale;
   const shape = activationShape(p.activation);
   const points = shape.kinks.map((k) => Math.ceil(k * unit));
-  if (!shape.linear) {
+  if (shape.geometric) {
+    const lo = Math.max(1, p.reach.lo, points[0] ?? 1);
+    const hi = p.reach.hi;
+    const steps = 2 * PWL_SEGMENTS;
+    if (hi > lo) for (let j = 0; j <= steps; j++) points.push(Math.round(lo * (hi / lo) ** (j / steps)));
+  } else if (!shape.linear) {
     const width = p.calibrated.hi - p.calibrated.lo;
     const lo = Math.max(p.reach.lo, Math.floor((p.calibrated.lo - PWL_WIDEN * width) * unit));
     const hi = Math.min(p.reach.hi, Math.ceil((p.calibrated.hi + PWL_WIDEN * width) * unit));

@@ -8,55 +8,76 @@ import type { Head, HeadLayout } from '../ir/types';
  */
 export type QuantAffineRow = { idx: Int32Array; w: Int32Array; b: number };
 
-export type QuantLayer =
-  | {
-      kind: 'affine';
-      name: string;
-      ops: string[];
-      outSize: number;
-      rows: QuantAffineRow[];
-      /** ReLU fused into the rescale (the sign bit is already in the range check). */
-      relu: boolean;
-      shift: number;
-      bits: number;
-      inScale: number;
-      wScale: number;
-      outScale: number;
-    }
-  | { kind: 'relu'; name: string; ops: string[]; outSize: number; bits: number; outScale: number }
-  | { kind: 'max'; name: string; ops: string[]; outSize: number; groups: Int32Array[]; bits: number; outScale: number }
-  | { kind: 'permute'; name: string; ops: string[]; outSize: number; map: Int32Array; bits: number; outScale: number }
-  | {
-      /** out = in if in ≥ 0, else roundShift(slope·in, shift): slopes are integers at scale 2^shift, scale kept. */
-      kind: 'prelu';
-      name: string;
-      ops: string[];
-      outSize: number;
-      slope: Int32Array;
-      shift: number;
-      /** Bits of the input (its sign bit is the branch); `bits` bounds slope·in rescaled and the output. */
-      inBits: number;
-      bits: number;
-      outScale: number;
-    }
-  | {
-      /**
-       * A scalar activation, piecewise-linear over segments of the input integers: segment k is
-       * [start[k], start[k+1]) (the first starts at -2^(inBits-1), the last ends at 2^(inBits-1)) and gives
-       * roundShift(slope[k]·in + intercept[k], shift) at `outScale`. One table for every element.
-       */
-      kind: 'pwl';
-      name: string;
-      ops: string[];
-      outSize: number;
-      start: number[];
-      slope: number[];
-      intercept: number[];
-      shift: number;
-      inBits: number;
-      bits: number;
-      outScale: number;
-    };
+/**
+ * The tensors a layer reads, concatenated, in the quantized program's own numbering (0: the input, t ≥ 1: layer
+ * t−1's output; absent: the previous layer's output). Only affine and permute layers read several; a permute's
+ * tensors then share one scale (quantize turns a concatenation of different scales into an affine map).
+ */
+type QuantReads = { inputs?: number[] };
+
+export type QuantLayer = QuantReads &
+  (
+    | {
+        kind: 'affine';
+        name: string;
+        ops: string[];
+        outSize: number;
+        rows: QuantAffineRow[];
+        /** ReLU fused into the rescale (the sign bit is already in the range check). */
+        relu: boolean;
+        shift: number;
+        bits: number;
+        inScale: number;
+        wScale: number;
+        outScale: number;
+      }
+    | { kind: 'relu'; name: string; ops: string[]; outSize: number; bits: number; outScale: number }
+    | { kind: 'max'; name: string; ops: string[]; outSize: number; groups: Int32Array[]; bits: number; outScale: number }
+    | { kind: 'permute'; name: string; ops: string[]; outSize: number; map: Int32Array; bits: number; outScale: number }
+    | {
+        /** out = in if in ≥ 0, else roundShift(slope·in, shift): slopes are integers at scale 2^shift, scale kept. */
+        kind: 'prelu';
+        name: string;
+        ops: string[];
+        outSize: number;
+        slope: Int32Array;
+        shift: number;
+        /** Bits of the input (its sign bit is the branch); `bits` bounds slope·in rescaled and the output. */
+        inBits: number;
+        bits: number;
+        outScale: number;
+      }
+    | {
+        /**
+         * A scalar activation, piecewise-linear over segments of the input integers: segment k is
+         * [start[k], start[k+1]) (the first starts at -2^(inBits-1), the last ends at 2^(inBits-1)) and gives
+         * roundShift(slope[k]·in + intercept[k], shift) at `outScale`. One table for every element.
+         */
+        kind: 'pwl';
+        name: string;
+        ops: string[];
+        outSize: number;
+        start: number[];
+        slope: number[];
+        intercept: number[];
+        shift: number;
+        inBits: number;
+        bits: number;
+        outScale: number;
+      }
+    | {
+        /** out = roundShift(in[left]·in[right], shift): the product's scale is twice the input's. */
+        kind: 'mul';
+        name: string;
+        ops: string[];
+        outSize: number;
+        left: Int32Array;
+        right: Int32Array;
+        shift: number;
+        bits: number;
+        outScale: number;
+      }
+  );
 
 export type QuantProgram = {
   inputShape: number[];

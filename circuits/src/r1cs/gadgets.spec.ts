@@ -5,7 +5,7 @@ import { segmentOf } from '../quantize/evaluateQuantized';
 import { roundShift } from '../quantize/types';
 import { firstUnsatisfied } from './checkWitness';
 import { ConstraintSystem, ConstraintUnsatisfiedError, lcAddTerm, WitnessOutOfRangeError } from './constraintSystem';
-import { argmax, lcOfSig, maxN, prelu, pwl, relu, rescale, type PwlTable, type Sig } from './gadgets';
+import { argmax, lcOfSig, maxN, mul, prelu, pwl, relu, rescale, type PwlTable, type Sig } from './gadgets';
 import { commitGadget, fieldWire, poseidonGadget } from './poseidonGadget';
 
 /**
@@ -210,5 +210,25 @@ describe('r1cs gadgets (every constraint checked as recorded)', () => {
     // The constraints reject it, and the prover's witness mode refuses it before any proving.
     expect(() => build(new ConstraintSystem('record'))).toThrow(ConstraintUnsatisfiedError);
     expect(() => build(new ConstraintSystem('witness'))).toThrow(WitnessOutOfRangeError);
+  });
+
+  it('multiplies two activations exactly and refuses another product (checked on the r1cs)', () => {
+    for (let trial = 0; trial < 20; trial++) {
+      const [a, b] = [int(-half, half - 1), int(-half, half - 1)];
+      const cs = new ConstraintSystem('record');
+      const [x, y] = inputs(cs, [a, b]) as [Sig, Sig];
+      const out = mul(cs, x, y, BITS, BITS + 2, 'mul');
+      expect(out.v).toBe(roundShift(a * b, BITS));
+      const r1cs = cs.r1cs();
+      expect(firstUnsatisfied(r1cs, cs.values)).toBeUndefined();
+      // The product wire follows the inputs; a cheater's product off by one breaks the first constraint.
+      const cheat = [...cs.values];
+      cheat[y.w + 1] = cheat[y.w + 1]! + 1n;
+      expect(firstUnsatisfied(r1cs, cheat)).toBe(0);
+    }
+    // A constant factor makes the product linear: still exact.
+    const cs = new ConstraintSystem('record');
+    const [x] = inputs(cs, [-300]) as [Sig];
+    expect(mul(cs, x, { w: -1, v: 7 }, 2, BITS + 2, 'scaled').v).toBe(roundShift(-2100, 2));
   });
 });

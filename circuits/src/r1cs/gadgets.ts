@@ -86,6 +86,18 @@ export function rescale(
   return o;
 }
 
+/** roundShift(a · b, shift) of `bits` bits: one product constraint (none when a side is a constant), then a rescale. */
+export function mul(cs: ConstraintSystem, a: Sig, b: Sig, shift: number, bits: number, what: string): Sig {
+  const v = a.v * b.v;
+  if (a.w < 0 || b.w < 0) {
+    const lc = cs.recording ? (a.w < 0 ? lcOfSig(b, BigInt(a.v)) : lcOfSig(a, BigInt(b.v))) : undefined;
+    return rescale(cs, lc, v, shift, bits, false, what);
+  }
+  const p = cs.alloc(v);
+  if (cs.recording) cs.enforce(lcOf(a.w), lcOf(b.w), lcOf(p), `${what}: product`);
+  return rescale(cs, cs.recording ? lcOf(p) : undefined, v, shift, bits, false, what);
+}
+
 /** ReLU of a value known to fit in `bits` bits. */
 export function relu(cs: ConstraintSystem, s: Sig, bits: number, what: string): Sig {
   const sign = rangeCheck(cs, s, bits, what);

@@ -1,9 +1,9 @@
 import { COMMIT_DOMAIN } from '../commit/commitVector';
 import { InvalidInputError } from '../errors';
-import { size } from '../ir/types';
+import { readInputs, size } from '../ir/types';
 import type { QuantLayer, QuantProgram } from '../quantize/types';
 import { ConstraintSystem, ConstraintUnsatisfiedError, lcAddTerm, lcOf, mod, type Lc } from './constraintSystem';
-import { argmax, maxN, prelu, pwl, relu, rescale, type Sig } from './gadgets';
+import { argmax, maxN, mul, prelu, pwl, relu, rescale, type Sig } from './gadgets';
 import { commitGadget, fieldWire } from './poseidonGadget';
 
 /** The values a proof is made for: the quantized input, both salts, the job and the prover (field elements). */
@@ -31,7 +31,7 @@ export type SynthesizeModelReturnType = {
   outputCommitment: bigint;
 };
 
-function synthesizeLayer(cs: ConstraintSystem, layer: QuantLayer, l: number, x: Sig[]): Sig[] {
+function synthesizeLayer(cs: ConstraintSystem, layer: QuantLayer, l: number, x: ArrayLike<Sig>): Sig[] {
   const what = (i: number) => `layer ${l} (${layer.name}) element ${i}`;
   switch (layer.kind) {
     case 'affine':
@@ -46,7 +46,7 @@ function synthesizeLayer(cs: ConstraintSystem, layer: QuantLayer, l: number, x: 
         return rescale(cs, lc, acc, layer.shift, layer.bits, layer.relu, what(i));
       });
     case 'relu':
-      return x.map((s, i) => relu(cs, s, layer.bits, what(i)));
+      return Array.from(x, (s, i) => relu(cs, s, layer.bits, what(i)));
     case 'max':
       return layer.groups.map((g, i) =>
         maxN(
@@ -59,9 +59,11 @@ function synthesizeLayer(cs: ConstraintSystem, layer: QuantLayer, l: number, x: 
     case 'permute':
       return Array.from(layer.map, (j) => x[j]!);
     case 'prelu':
-      return x.map((s, i) => prelu(cs, s, layer.inBits, layer.slope[i]!, layer.shift, layer.bits, what(i)));
+      return Array.from(x, (s, i) => prelu(cs, s, layer.inBits, layer.slope[i]!, layer.shift, layer.bits, what(i)));
     case 'pwl':
-      return x.map((s, i) => pwl(cs, s, layer, what(i)));
+      return Array.from(x, (s, i) => pwl(cs, s, layer, what(i)));
+    case 'mul':
+      return Array.from(layer.left, (a, i) => mul(cs, x[a]!, x[layer.right[i]!]!, layer.shift, layer.bits, what(i)));
   }
 }
 
@@ -102,8 +104,9 @@ export function synthesizeModel(
   }
 
   const inputCommitment = commitGadget(cs, x, program.inputBits, COMMIT_DOMAIN.input, inputSalt, 'input commitment');
-  let a = x;
-  program.layers.forEach((layer, l) => (a = synthesizeLayer(cs, layer, l, a)));
+  const tensors: Sig[][] = [x];
+  program.layers.forEach((layer, l) => tensors.push(synthesizeLayer(cs, layer, l, readInputs(tensors, layer, l))));
+  const a = tensors[tensors.length - 1]!;
   const best = argmax(cs, a, program.outputBits, 'argmax');
   const outputCommitment = commitGadget(
     cs,
