@@ -67,3 +67,22 @@ export { REFERENCE_MODELS, referenceCompileParameters, type ReferenceModel } fro
 export { loadMnist } from '../models/mnistData';
 export { isDevelopmentSetup, type ModelManifest, type ModelSetup } from './model/manifest';
 export * from './errors';
+export {
+  BATCH_PUBLIC_SIGNALS,
+  buildBatchR1cs,
+  synthesizeBatch,
+  type BatchSlot,
+  type SynthesizeBatchParameters,
+  type SynthesizeBatchReturnType,
+} from './batch/batchCircuit';
+export { batchHash, type BatchJob } from './batch/batchHash';
+export {
+  BATCH_SIZE_RANGE,
+  batchPaths,
+  compileBatch,
+  proveBatch,
+  setupBatch,
+  type BatchManifest,
+  type CompiledBatch,
+  type ProveBatchReturnType,
+} from './batch/compileBatch';

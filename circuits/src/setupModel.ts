@@ -4,16 +4,23 @@ import { join } from 'node:path';
 
 import * as snarkjs from 'snarkjs';
 
-import type { CompiledModel } from './compileModel';
 import { InvalidInputError } from './errors';
 import { isDevelopmentSetup, type ModelManifest, type ModelSetup } from './model/manifest';
+import type { ModelPaths } from './paths';
 import { checkVerificationKey } from './setup/checkVerificationKey';
 import { developmentSetup } from './setup/developmentSetup';
 import { applyBeacon, contributePhase2, SetupVerificationError, startPhase2, verifyPhase2 } from './setup/phase2';
 import { ensurePtau } from './toolchain/ptau';
 
+/** What a setup needs of a circuit: its size and public signals, where its files live, and its manifest to record into. */
+export type SetupTarget = {
+  manifest: { constraints: number; publicSignals: readonly string[]; setup?: ModelSetup };
+  paths: Pick<ModelPaths, 'r1cs' | 'zkey' | 'vkey' | 'verifierSol' | 'manifest'>;
+};
+
 export type SetupModelParameters = {
-  model: Pick<CompiledModel, 'manifest' | 'paths'>;
+  /** A compiled model, or a batch circuit of one (circuits/src/batch). */
+  model: SetupTarget;
   /** A prepared ceremony file for production; a cached insecure local one otherwise. */
   ptauFile?: string;
   /**
@@ -59,7 +66,7 @@ const sha256File = (file: string): string => createHash('sha256').update(readFil
 function existingSetup(model: SetupModelParameters['model'], development: boolean): ModelSetup | undefined {
   const { paths } = model;
   if (![paths.zkey, paths.vkey, paths.verifierSol, paths.manifest].every((f) => existsSync(f))) return undefined;
-  const setup = (JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest).setup;
+  const setup = (JSON.parse(readFileSync(paths.manifest, 'utf8')) as Pick<ModelManifest, 'setup'>).setup;
   if (!setup || setup.zkeySha256 !== sha256File(paths.zkey) || setup.vkeySha256 !== sha256File(paths.vkey)) return undefined;
   if (isDevelopmentSetup(setup)) return development ? setup : undefined;
   return setup.contributions?.length ? setup : undefined;
@@ -159,7 +166,7 @@ async function adoptZkey(paths: SetupModelParameters['model']['paths'], zkey: st
 function recordSetup(model: SetupModelParameters['model'], setup: Omit<ModelSetup, 'zkeySha256' | 'vkeySha256'>): ModelSetup {
   const { paths, manifest } = model;
   const full: ModelSetup = { ...setup, zkeySha256: sha256File(paths.zkey), vkeySha256: sha256File(paths.vkey) };
-  const manifestFile = JSON.parse(readFileSync(paths.manifest, 'utf8')) as ModelManifest;
+  const manifestFile = JSON.parse(readFileSync(paths.manifest, 'utf8')) as Pick<ModelManifest, 'setup'>;
   manifestFile.setup = full;
   writeFileSync(paths.manifest, JSON.stringify(manifestFile, null, 2) + '\n');
   manifest.setup = full;

@@ -11,6 +11,7 @@ import { runTypeChain } from 'typechain';
 import { BEDROCK_CONTRACTS, loadBedrockArtifact } from '../src/bedrock';
 import { compileSolidity, SolidityCompileError, solcVersion } from '../src/compileSolidity';
 import { artifactsDir, buildDir, contractsSrcDir, typesDir } from '../src/paths';
+import { generatePoseidon, POSEIDON_SOL } from './generatePoseidon';
 
 function listSources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -21,6 +22,8 @@ function listSources(dir: string): string[] {
 }
 
 function main(): void {
+  // Generated Solidity first: it is a source like the others (and in the content hash).
+  generatePoseidon(POSEIDON_SOL);
   const sources = listSources(contractsSrcDir).sort();
   const bedrockVersion = (
     JSON.parse(readFileSync(require.resolve('@eth-optimism/contracts-bedrock/package.json'), 'utf8')) as { version: string }
@@ -30,7 +33,8 @@ function main(): void {
     .update(solcVersion())
     .update(bedrockVersion)
     .update(readFileSync(__filename))
-    .update(readFileSync(require.resolve('../src/compileSolidity')));
+    .update(readFileSync(require.resolve('../src/compileSolidity')))
+    .update(readFileSync(require.resolve('./generatePoseidon')));
   for (const file of sources) hash.update(relative(contractsSrcDir, file)).update(readFileSync(file));
   const digest = hash.digest('hex');
   const stampFile = join(buildDir, 'stamp');

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Job, SNARK_SCALAR_FIELD} from "../src/common/Job.sol";
 import {InferenceMarket} from "../src/l2/InferenceMarket.sol";
+import {PoseidonT6} from "../src/l2/generated/PoseidonT6.sol";
 import {MockL2Messenger, MockVTY} from "./utils/Mocks.sol";
 import {TestBase} from "./utils/Vm.sol";
 import {MarketFixture} from "./InferenceMarket.t.sol";
@@ -244,6 +245,7 @@ contract InferenceMarketInvariantTest is MarketFixture {
     function setUp() public {
         token = new MockVTY();
         messenger = new MockL2Messenger();
+        poseidon = new PoseidonT6();
         market = newMarket();
         handler = new MarketHandler(market, token, messenger, L1_SETTLEMENT);
         // The handler acts as the admin for fee changes and pauses.

@@ -8,6 +8,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ICrossDomainMessenger} from "../src/common/ICrossDomainMessenger.sol";
 import {Job, SNARK_SCALAR_FIELD} from "../src/common/Job.sol";
 import {InferenceMarket} from "../src/l2/InferenceMarket.sol";
+import {PoseidonT6} from "../src/l2/generated/PoseidonT6.sol";
 import {GasBurningWallet, MockL2Messenger, MockVTY, OwnedWallet} from "./utils/Mocks.sol";
 import {TestBase} from "./utils/Vm.sol";
 
@@ -23,6 +24,7 @@ abstract contract MarketFixture is TestBase {
 
     MockVTY internal token;
     MockL2Messenger internal messenger;
+    PoseidonT6 internal poseidon;
     InferenceMarket internal market;
     address internal alice;
     address internal bob;
@@ -31,6 +33,7 @@ abstract contract MarketFixture is TestBase {
     function deployMarket() internal {
         token = new MockVTY();
         messenger = new MockL2Messenger();
+        poseidon = new PoseidonT6();
         market = newMarket();
         alice = vm.addr(ALICE_KEY);
         bob = vm.addr(BOB_KEY);
@@ -40,7 +43,7 @@ abstract contract MarketFixture is TestBase {
 
     function newMarket() internal returns (InferenceMarket m) {
         m = new InferenceMarket(
-            IERC20(address(token)), ICrossDomainMessenger(address(messenger)), TREASURY, FEE_BPS, REFUND_DELAY, ADMIN
+            IERC20(address(token)), ICrossDomainMessenger(address(messenger)), TREASURY, FEE_BPS, REFUND_DELAY, ADMIN, poseidon
         );
         vm.prank(ADMIN);
         m.setL1Settlement(L1_SETTLEMENT);
@@ -414,7 +417,7 @@ contract InferenceMarketTest is MarketFixture {
 
     function test_theL1SettlementIsSetOnceByTheAdmin() public {
         InferenceMarket m = new InferenceMarket(
-            IERC20(address(token)), ICrossDomainMessenger(address(messenger)), TREASURY, FEE_BPS, REFUND_DELAY, ADMIN
+            IERC20(address(token)), ICrossDomainMessenger(address(messenger)), TREASURY, FEE_BPS, REFUND_DELAY, ADMIN, poseidon
         );
         // Unset: nothing can be recorded, even through the messenger "from" the zero address.
         assertFalse(
@@ -672,7 +675,7 @@ contract InferenceMarketTest is MarketFixture {
         // The market's own share of the message's L2 gas (the L2 messenger adds its relay overhead on top).
         FixedSenderMessenger fixedSender = new FixedSenderMessenger(L1_SETTLEMENT);
         InferenceMarket other = new InferenceMarket(
-            IERC20(address(token)), ICrossDomainMessenger(address(fixedSender)), TREASURY, FEE_BPS, REFUND_DELAY, ADMIN
+            IERC20(address(token)), ICrossDomainMessenger(address(fixedSender)), TREASURY, FEE_BPS, REFUND_DELAY, ADMIN, poseidon
         );
         vm.prank(ADMIN);
         other.setL1Settlement(L1_SETTLEMENT);

@@ -9,6 +9,7 @@ import {Proof} from "../src/l1/Groth16.sol";
 import {InferenceSettlement} from "../src/l1/InferenceSettlement.sol";
 import {ModelRegistry} from "../src/l1/ModelRegistry.sol";
 import {InferenceMarket} from "../src/l2/InferenceMarket.sol";
+import {PoseidonT6} from "../src/l2/generated/PoseidonT6.sol";
 import {Fixtures} from "./utils/Fixtures.sol";
 import {MockL1Messenger, MockL2Messenger, MockVTY} from "./utils/Mocks.sol";
 
@@ -29,6 +30,7 @@ contract SettlementFlowTest is Fixtures {
     InferenceMarket internal market;
     address internal alice;
     uint256 internal count;
+    PoseidonT6 internal poseidon;
 
     function setUp() public {
         if (!loadFixtures()) return;
@@ -39,9 +41,10 @@ contract SettlementFlowTest is Fixtures {
         // L2 first (settlement needs the market's address, the market learns the settlement's address once).
         token = new MockVTY();
         l2Messenger = new MockL2Messenger();
+        poseidon = new PoseidonT6();
         vm.prank(vm.parseJsonAddress(fixtures, ".flow.deployer"));
         market = new InferenceMarket(
-            IERC20(address(token)), ICrossDomainMessenger(address(l2Messenger)), TREASURY, 250, 1 hours, ADMIN
+            IERC20(address(token)), ICrossDomainMessenger(address(l2Messenger)), TREASURY, 250, 1 hours, ADMIN, poseidon
         );
         assertEq(address(market), expectedMarket, "market at the address the proofs' job ids were derived for");
 

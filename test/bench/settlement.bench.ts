@@ -8,20 +8,30 @@
  * again and does not care that a job appears twice: L2 is where a job is paid once). The 32-job batch of the first
  * model is a full flow: 32 requests opened on L2, proven, settled, the message relayed, released on L2.
  * Models: BENCH_MODELS (default: every reference model whose setup is cached, iris-mlp at least).
+ *
+ * The batch-proof path (issue: batch proofs): for K = BENCH_BATCH_SIZES (8, 32, 64) the batch circuit of K copies of
+ * BENCH_BATCH_MODEL (iris-mlp) is compiled and set up (INSECURE development setup: the key's format and L1's
+ * verification cost are the same as a ceremony's), its key registered, K jobs proven as one batch (the prover's
+ * witness and prove seconds, and the peak RSS of this process while it proves), and `settleProvenBatch` sent: L1 gas
+ * of the whole transaction over K.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { NonceManager, Wallet, parseUnits, type TransactionReceipt } from 'ethers';
 
 import {
+  compileBatch,
   compileModel,
+  proveBatch,
   proveInference,
   randomSalt,
   REFERENCE_MODELS,
   referenceCompileParameters,
+  quantizeInput,
   releaseCurves,
+  setupBatch,
   setupModel,
   sharedProver,
   type CompiledModel,
@@ -30,8 +40,10 @@ import {
   InferenceMarket__factory,
   InferenceSettlement__factory,
   L1CrossDomainMessenger__factory,
+  ModelRegistry__factory,
   SNARK_SCALAR_FIELD,
   toSolidityProof,
+  toSolidityVerifyingKey,
 } from '@verity/contracts';
 import { ProverDaemon } from '@verity/prover';
 import { devnetRoleKey } from '@verity/rollup';
@@ -41,6 +53,8 @@ import { bridgeVty, fundMarket, publishModel, signJob, stakeProver, startTestSeq
 
 const PROOFS = Number(process.env.BENCH_PROOFS ?? 8);
 const SIZES = [1, 8, 32, 64];
+const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? '8,32,64').split(',').map(Number);
+const BATCH_MODEL = process.env.BENCH_BATCH_MODEL ?? 'iris-mlp';
 
 type Entry = {
   job: { modelId: string; inputCommitment: string; outputCommitment: string; jobId: string; prover: string };
@@ -208,6 +222,46 @@ async function main(): Promise<void> {
     result.l2GasReleaseBatchPerJob = Math.round(Number(releaseGas[0]!.gas_used) / n);
     result.proveSecondsPerJob = daemon.proved.reduce((a, p) => a + p.proveSeconds, 0) / n;
 
+    // The batch-proof path: one proof for K jobs of one prover and one model.
+    const batchModel = models.find((m) => m.manifest.name === BATCH_MODEL) ?? models[0]!;
+    const publisher = new NonceManager(new Wallet(devnetRoleKey('deployer'), devnet.l1Provider));
+    const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, publisher);
+    const batchRows: Record<number, Record<string, number>> = {};
+    for (const K of BATCH_SIZES) {
+      process.stderr.write(`batch proof, K = ${K}\n`);
+      const batch = compileBatch(batchModel, K);
+      const setup = await setupBatch(batch, { insecureDevelopmentSetup: true });
+      const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
+      const modelId = BigInt(batchModel.manifest.modelId);
+      await (await registry.registerBatchKey(modelId, K, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256)).wait();
+      const prover = BigInt(Wallet.createRandom().address);
+      const slots = Array.from({ length: K }, (_, i) => ({
+        xq: quantizeInput(batchModel.program, sample(batchModel.manifest.name, i)),
+        inputSalt: BigInt(randomSalt()),
+        outputSalt: BigInt(randomSalt()),
+        jobId: BigInt(Wallet.createRandom().address) % SNARK_SCALAR_FIELD,
+        prover,
+      }));
+      let peakRss = process.memoryUsage().rss;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+      const proved = await proveBatch(batch, batchModel.program, slots).finally(() => clearInterval(sampler));
+      const receipt = await (
+        await settlement.settleProvenBatch(modelId, K, K, proved.batchHash, toSolidityProof(proved.proof), {
+          gasLimit: 2_000_000,
+        })
+      ).wait();
+      batchRows[K] = {
+        constraints: batch.manifest.constraints,
+        setupSeconds: Number(setup.seconds.toFixed(1)),
+        witnessSeconds: Number(proved.witnessSeconds.toFixed(2)),
+        proveSeconds: Number(proved.proveSeconds.toFixed(2)),
+        peakRssMb: Math.round(peakRss / 2 ** 20),
+        l1Gas: Number(receipt!.gasUsed),
+        l1GasPerJob: Math.round(Number(receipt!.gasUsed) / K),
+      };
+    }
+    result.batchProof = { model: batchModel.manifest.name, setup: 'INSECURE development', bySize: batchRows };
+
     process.stdout.write(JSON.stringify(result) + '\n\n');
     for (const [name, sizes] of Object.entries(perJob))
       rows.push([`L1 gas/job, ${name}`, SIZES.map((s) => `n=${s}: ${sizes[s]!.toLocaleString('en-US')}`).join('  ')]);
@@ -216,6 +270,13 @@ async function main(): Promise<void> {
     rows.push(['L1 gas/job, 32-job batch of the full flow', String(result.l1GasPerJobFullFlow32)]);
     rows.push(['L2 gas/job, openJobs (32)', String(result.l2GasOpenJobsPerJob)]);
     rows.push(['L2 gas/job, releaseBatch (32)', String(result.l2GasReleaseBatchPerJob)]);
+    for (const [K, r] of Object.entries(batchRows))
+      rows.push([
+        `batch proof, ${batchModel.manifest.name} K=${K}`,
+        `L1 gas/job ${r.l1GasPerJob!.toLocaleString('en-US')} (tx ${r.l1Gas!.toLocaleString('en-US')}); ` +
+          `${r.constraints!.toLocaleString('en-US')} constraints; prove ${r.proveSeconds} s + witness ${r.witnessSeconds} s; ` +
+          `peak RSS ${r.peakRssMb} MB; dev setup ${r.setupSeconds} s`,
+      ]);
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
   } finally {

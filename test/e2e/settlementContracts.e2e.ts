@@ -10,16 +10,20 @@ import * as snarkjs from 'snarkjs';
 import type { Groth16Proof, VerificationKey } from 'snarkjs';
 
 import {
+  compileBatch,
   compileModel,
   ensurePtau,
   FIELD_MODULUS,
   inputCommitmentOf,
+  proveBatch,
   proveInference,
   ptauPowerFor,
+  quantizeInput,
   randomSalt,
   REFERENCE_MODELS,
   referenceCompileParameters,
   releaseCurves,
+  setupBatch,
   setupModel,
   sharedProver,
   startPhase2,
@@ -61,6 +65,15 @@ function keyWords(vk: VerificationKey): string[] {
   if (vk.IC.length !== 6) throw new Error(`expected 6 IC points, got ${vk.IC.length}`);
   return [...g1(vk.vk_alpha_1), ...g2(vk.vk_beta_2), ...g2(vk.vk_gamma_2), ...g2(vk.vk_delta_2), ...vk.IC.flatMap((p) => g1(p))];
 }
+
+/** α(2), β(4), γ(4), δ(4), IC₀..IC₃(8): a batch circuit's key, 22 decimal words. */
+function batchKeyWords(vk: VerificationKey): string[] {
+  if (vk.IC.length !== 4) throw new Error(`expected 4 IC points, got ${vk.IC.length}`);
+  return [...g1(vk.vk_alpha_1), ...g2(vk.vk_beta_2), ...g2(vk.vk_gamma_2), ...g2(vk.vk_delta_2), ...vk.IC.flatMap((p) => g1(p))];
+}
+
+/** The batch circuit's slot count in the fixtures: the 4 flow jobs fill half of it, the rest is padding. */
+const BATCH_SIZE = 8;
 
 /** a(2), b(4, precompile order), c(2). */
 const proofWords = (proof: Groth16Proof): string[] => [...g1(proof.pi_a), ...g2(proof.pi_b), ...g1(proof.pi_c)];
@@ -148,6 +161,7 @@ describe('settlement contracts: forge suite over real Groth16 proofs', () => {
     // Jobs whose ids come from signed requests to the flow test's market: L2 open → L1 settle → L2 release.
     const flowJobs: typeof jobs = [];
     const flowRequests: Record<string, string>[] = [];
+    const flowSlots: { input: number[]; inputSalt: string; jobId: bigint }[] = [];
     for (let i = 0; i < 4; ++i) {
       const input = flowers[(i * 37) % flowers.length]!;
       const inputSalt = randomSalt();
@@ -168,8 +182,28 @@ describe('settlement contracts: forge suite over real Groth16 proofs', () => {
         prover: Wallet.createRandom().address,
       });
       flowJobs.push({ model: 0, signals: proved.publicSignals, proof: proofWords(proved.proof) });
+      flowSlots.push({ input, inputSalt, jobId });
       flowRequests.push(Object.fromEntries(Object.entries({ ...request, jobId }).map(([k, v]) => [k, v.toString()])));
     }
+
+    // The same 4 flow jobs, served by one prover, in one batch proof (batch circuit of BATCH_SIZE slots). INSECURE
+    // development setup: the key's format and the verification are what the forge tests exercise, and a ceremony
+    // for a 2^15 circuit would cost a fresh machine ~20 minutes of powers of tau.
+    const batch = compileBatch(models[0]!, BATCH_SIZE);
+    await setupBatch(batch, { insecureDevelopmentSetup: true });
+    const batchProver = Wallet.createRandom().address;
+    const batchProof = await proveBatch(
+      batch,
+      models[0]!.program,
+      flowSlots.map((s) => ({
+        xq: quantizeInput(models[0]!.program, s.input),
+        inputSalt: BigInt(s.inputSalt),
+        outputSalt: randomField(),
+        jobId: s.jobId,
+        prover: BigInt(batchProver),
+      })),
+    );
+    const batchVk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as VerificationKey;
 
     const fixtures = {
       models: models.map((model) => {
@@ -201,6 +235,17 @@ describe('settlement contracts: forge suite over real Groth16 proofs', () => {
         requests: flowRequests,
       },
       flowJobs,
+      batch: {
+        size: BATCH_SIZE,
+        vk: batchKeyWords(batchVk),
+        circuitSha256: '0x' + batch.manifest.r1csSha256,
+        count: batchProof.publicSignals[1],
+        hash: batchProof.publicSignals[2],
+        proof: proofWords(batchProof.proof),
+        prover: batchProver,
+        jobIds: batchProof.jobs.map((j) => j.jobId.toString()),
+        outputCommitments: batchProof.jobs.map((j) => j.outputCommitment.toString()),
+      },
     };
     mkdirSync(fixturesDir, { recursive: true });
     writeFileSync(fixturesFile, JSON.stringify(fixtures, null, 2));

@@ -4,7 +4,7 @@ import { readInputs, size } from '../ir/types';
 import type { QuantLayer, QuantProgram } from '../quantize/types';
 import { ConstraintSystem, ConstraintUnsatisfiedError, lcAddTerm, lcOf, mod, type Lc } from './constraintSystem';
 import { argmax, maxN, mul, prelu, pwl, relu, rescale, type Sig } from './gadgets';
-import { commitGadget, fieldWire } from './poseidonGadget';
+import { commitGadget, fieldWire, type FieldSig } from './poseidonGadget';
 
 /** The values a proof is made for: the quantized input, both salts, the job and the prover (field elements). */
 export type ModelWitnessInput = {
@@ -67,6 +67,40 @@ function synthesizeLayer(cs: ConstraintSystem, layer: QuantLayer, l: number, x: 
   }
 }
 
+export type SynthesizeInferenceReturnType = {
+  output: Sig[];
+  argmax: Sig;
+  inputCommitment: FieldSig;
+  outputCommitment: FieldSig;
+};
+
+/**
+ * One inference in constraints: the input commitment, every layer, the argmax and the output commitment. Shared by
+ * the single-job circuit and the batch circuit (circuits/src/batch), which differ only in what they make public.
+ */
+export function synthesizeInference(
+  cs: ConstraintSystem,
+  program: QuantProgram,
+  x: Sig[],
+  inputSalt: FieldSig,
+  outputSalt: FieldSig,
+): SynthesizeInferenceReturnType {
+  const inputCommitment = commitGadget(cs, x, program.inputBits, COMMIT_DOMAIN.input, inputSalt, 'input commitment');
+  const tensors: Sig[][] = [x];
+  program.layers.forEach((layer, l) => tensors.push(synthesizeLayer(cs, layer, l, readInputs(tensors, layer, l))));
+  const output = tensors[tensors.length - 1]!;
+  const best = argmax(cs, output, program.outputBits, 'argmax');
+  const outputCommitment = commitGadget(
+    cs,
+    [...output, best],
+    program.outputBits,
+    COMMIT_DOMAIN.output,
+    outputSalt,
+    'output commitment',
+  );
+  return { output, argmax: best, inputCommitment, outputCommitment };
+}
+
 /**
  * The circuit of a quantized model, built from TypeScript (circuits/src/r1cs), with its witness for one input.
  * Public signals, in this order: modelId, inputCommitment, outputCommitment, jobId, prover. The input tensor and
@@ -103,19 +137,12 @@ export function synthesizeModel(
     if (cs.recording) cs.enforce(lcOf(w), lcOf(w), lcOf(square), 'public signal squared');
   }
 
-  const inputCommitment = commitGadget(cs, x, program.inputBits, COMMIT_DOMAIN.input, inputSalt, 'input commitment');
-  const tensors: Sig[][] = [x];
-  program.layers.forEach((layer, l) => tensors.push(synthesizeLayer(cs, layer, l, readInputs(tensors, layer, l))));
-  const a = tensors[tensors.length - 1]!;
-  const best = argmax(cs, a, program.outputBits, 'argmax');
-  const outputCommitment = commitGadget(
-    cs,
-    [...a, best],
-    program.outputBits,
-    COMMIT_DOMAIN.output,
-    outputSalt,
-    'output commitment',
-  );
+  const {
+    output: a,
+    argmax: best,
+    inputCommitment,
+    outputCommitment,
+  } = synthesizeInference(cs, program, x, inputSalt, outputSalt);
 
   const bind = (wire: number, computed: typeof inputCommitment, claimed: bigint | undefined, what: string) => {
     cs.values[wire] = mod(claimed ?? computed.v);

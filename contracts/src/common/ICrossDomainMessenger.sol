@@ -18,4 +18,8 @@ interface ICrossDomainMessenger {
 interface ISettledBatchReceiver {
     /// @notice Records that L1 verified batch `batchId` whose jobs hash to `batchHash` (`keccak256(abi.encode(jobs))`).
     function recordSettledBatch(uint256 batchId, bytes32 batchHash, uint256 jobCount) external;
+
+    /// @notice Records that L1 verified one batch proof for `jobCount` jobs of model `modelId` whose tuples
+    ///         (jobId, prover, inputCommitment, outputCommitment) chain-hash with Poseidon to `batchHash`.
+    function recordProvenBatch(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 jobCount) external;
 }

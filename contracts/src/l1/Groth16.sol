@@ -187,3 +187,64 @@ function verifyGroth16(uint256[KEY_VERIFY_WORDS] memory key, Job calldata job, P
     writePair(input + 3 * 0xc0, proof.c[0], proof.c[1], keyPtr + KEY_DELTA * 32);
     return pairingCheck(input, 4);
 }
+
+// Layout of a stored batch key (words): the same α, β, γ, δ and folded IC₀' = IC₀ + modelId·IC₁ as a model key, then
+// IC₂ (count) and IC₃ (batchHash). A batch circuit's public signals are modelId, count and batchHash.
+uint256 constant BATCH_KEY_IC_COUNT = 16;
+uint256 constant BATCH_KEY_IC_HASH = 18;
+uint256 constant BATCH_KEY_WORDS = 20;
+
+/// @notice Reads a stored batch key from its data contract.
+function loadBatchKeyWords(address keyData) view returns (uint256[BATCH_KEY_WORDS] memory key) {
+    assembly ("memory-safe") {
+        extcodecopy(keyData, key, 1, mul(BATCH_KEY_WORDS, 0x20))
+    }
+}
+
+/// @notice Verifies one batch proof (4 pairings) for public signals (modelId folded into IC₀', count, batchHash).
+/// @dev Any malformed point or a signal ≥ r gives false.
+function verifyBatchGroth16(uint256[BATCH_KEY_WORDS] memory key, uint256 count, uint256 batchHash, Proof calldata proof)
+    view
+    returns (bool)
+{
+    if (count >= SNARK_SCALAR_FIELD || batchHash >= SNARK_SCALAR_FIELD) return false;
+    if (proof.a[0] >= BN254_P || proof.a[1] >= BN254_P || proof.c[0] >= BN254_P || proof.c[1] >= BN254_P) return false;
+    (bool ok, uint256 px, uint256 py) = ecMul(key[BATCH_KEY_IC_COUNT], key[BATCH_KEY_IC_COUNT + 1], count);
+    uint256 vx;
+    uint256 vy;
+    if (ok) (ok, vx, vy) = ecAdd(key[KEY_IC0_FOLDED], key[KEY_IC0_FOLDED + 1], px, py);
+    if (ok) (ok, px, py) = ecMul(key[BATCH_KEY_IC_HASH], key[BATCH_KEY_IC_HASH + 1], batchHash);
+    if (ok) (ok, vx, vy) = ecAdd(vx, vy, px, py);
+    if (!ok) return false;
+    uint256 keyPtr;
+    assembly ("memory-safe") {
+        keyPtr := key
+    }
+    return groth16Pairing(keyPtr, vx, vy, proof);
+}
+
+/// @notice e(−A, B) · e(α, β) · e(vk_x, γ) · e(C, δ) = 1 for a stored key at memory `keyPtr` (α, β, γ, δ at the
+///         KEY_* word offsets) and the proof's vk_x.
+function groth16Pairing(uint256 keyPtr, uint256 vx, uint256 vy, Proof calldata proof) view returns (bool) {
+    uint256 input;
+    assembly ("memory-safe") {
+        input := mload(0x40)
+        mstore(0x40, add(input, mul(4, 0xc0)))
+    }
+    uint256 ax = proof.a[0];
+    uint256 negAy = negateY(proof.a[1]);
+    uint256[2][2] calldata b = proof.b;
+    uint256 alphaX;
+    uint256 alphaY;
+    assembly ("memory-safe") {
+        mstore(input, ax)
+        mstore(add(input, 0x20), negAy)
+        calldatacopy(add(input, 0x40), b, 0x80)
+        alphaX := mload(add(keyPtr, mul(KEY_ALPHA, 0x20)))
+        alphaY := mload(add(keyPtr, mul(add(KEY_ALPHA, 1), 0x20)))
+    }
+    writePair(input + 0xc0, alphaX, alphaY, keyPtr + KEY_BETA * 32);
+    writePair(input + 2 * 0xc0, vx, vy, keyPtr + KEY_GAMMA * 32);
+    writePair(input + 3 * 0xc0, proof.c[0], proof.c[1], keyPtr + KEY_DELTA * 32);
+    return pairingCheck(input, 4);
+}

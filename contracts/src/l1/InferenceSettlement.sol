@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {ICrossDomainMessenger, ISettledBatchReceiver} from "../common/ICrossDomainMessenger.sol";
 import {Job, SNARK_SCALAR_FIELD} from "../common/Job.sol";
 import {
+    BATCH_KEY_WORDS,
     BN254_P,
     EC_ADD_GAS,
     EC_MUL_GAS,
@@ -18,8 +19,10 @@ import {
     Proof,
     ecAdd,
     ecMul,
+    loadBatchKeyWords,
     loadVerifyingWords,
     pairingCheck,
+    verifyBatchGroth16,
     verifyGroth16,
     writePair
 } from "./Groth16.sol";
@@ -66,6 +69,12 @@ contract InferenceSettlement {
     /// @notice Batch `batchId` of `jobCount` jobs, `batchHash = keccak256(abi.encode(jobs))`, was verified and sent to L2.
     event BatchSettled(uint256 indexed batchId, bytes32 batchHash, uint256 jobCount);
 
+    /// @notice Batch `batchId`: one batch proof for `jobCount` jobs of model `modelId` (batch circuit of `size` slots)
+    ///         whose Poseidon chain hash is `batchHash`, verified and sent to L2.
+    event ProvenBatchSettled(
+        uint256 indexed batchId, uint256 indexed modelId, uint256 size, uint256 jobCount, uint256 batchHash
+    );
+
     /// @notice A batch needs at least one job.
     error EmptyBatch();
     /// @notice Every job needs exactly one proof.
@@ -80,6 +89,12 @@ contract InferenceSettlement {
     error ZeroProver(uint256 index);
     /// @notice The proof of job `index` (the first bad one) does not verify: drop it and settle the rest.
     error InvalidProof(uint256 index);
+    /// @notice The model has no batch key of this size.
+    error BatchKeyNotRegistered(uint256 modelId, uint256 size);
+    /// @notice A batch proof covers 1 to `size` jobs.
+    error BatchCountOutOfRange(uint256 count, uint256 size);
+    /// @notice The batch proof does not verify for these public signals.
+    error InvalidBatchProof();
 
     /// @param registry_ The L1 model registry.
     /// @param messenger_ The L1CrossDomainMessenger (proxy) of the Verity L2.
@@ -121,6 +136,35 @@ contract InferenceSettlement {
         emit BatchSettled(batchId, batchHash, n);
         messenger.sendMessage(
             l2Market, abi.encodeCall(ISettledBatchReceiver.recordSettledBatch, (batchId, batchHash, n)), releaseGasLimit
+        );
+    }
+
+    /// @notice Verifies one batch proof for `count` jobs of `modelId` (batch circuit of `size` slots) and sends L2
+    ///         the batch hash to pay them against. L1 never sees the jobs: the proof binds the ordered list of their
+    ///         (jobId, prover, inputCommitment, outputCommitment) to `batchHash`, and the L2 market recomputes that
+    ///         hash from its own records before paying (InferenceMarket.releaseProvenBatch). The cost is one
+    ///         verification and one message whatever the count.
+    /// @dev A replayed proof only records another batch with the same hash: L2 pays each job once, by job id.
+    /// @return batchId The id of the new batch (shared with `settleBatch`).
+    function settleProvenBatch(uint256 modelId, uint256 size, uint256 count, uint256 batchHash, Proof calldata proof)
+        external
+        returns (uint256 batchId)
+    {
+        if (modelId >= SNARK_SCALAR_FIELD) revert SignalOutOfField(0, 0);
+        if (count == 0 || count > size) revert BatchCountOutOfRange(count, size);
+        if (batchHash >= SNARK_SCALAR_FIELD) revert SignalOutOfField(0, 2);
+        (address keyData, bool active) = registry.batchKeyDataOf(modelId, size);
+        if (keyData == address(0)) revert BatchKeyNotRegistered(modelId, size);
+        if (!active) revert ModelNotActive(0, modelId);
+        uint256[BATCH_KEY_WORDS] memory key = loadBatchKeyWords(keyData);
+        if (!verifyBatchGroth16(key, count, batchHash, proof)) revert InvalidBatchProof();
+
+        batchId = ++batchCount;
+        emit ProvenBatchSettled(batchId, modelId, size, count, batchHash);
+        messenger.sendMessage(
+            l2Market,
+            abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (batchId, modelId, batchHash, count)),
+            releaseGasLimit
         );
     }
 

@@ -84,6 +84,10 @@ contract ModelRegistry is AccessControl {
 
     mapping(uint256 modelId => Model) private _models;
     mapping(uint256 modelId => ModelInfo) private _infos;
+    mapping(uint256 modelId => mapping(uint256 size => address keyData)) private _batchKeys;
+
+    /// @notice The largest batch circuit a key may be registered for.
+    uint256 public constant MAX_BATCH_SIZE = 256;
 
     /// @notice A model was registered; its key lives in the code of `keyData`.
     event ModelRegistered(
@@ -94,6 +98,8 @@ contract ModelRegistry is AccessControl {
         bytes32 circuitSha256,
         string name
     );
+    /// @notice The publisher registered the key of the model's batch circuit of `size` slots (r1cs `circuitSha256`).
+    event BatchKeyRegistered(uint256 indexed modelId, uint256 indexed size, address keyData, bytes32 circuitSha256);
     /// @notice The model's deactivation was scheduled by its publisher or an admin (`by`): it stops accepting
     ///         settlement at `deactivatesAt` (a block timestamp) and stays active until then.
     event ModelDeactivationScheduled(uint256 indexed modelId, address indexed by, uint64 deactivatesAt);
@@ -110,7 +116,7 @@ contract ModelRegistry is AccessControl {
     error DeactivationDelayTooLong(uint256 delay);
     /// @notice Only the publisher or a MODEL_ADMIN_ROLE holder may deactivate the model.
     error NotPublisherOrAdmin(uint256 modelId, address caller);
-    /// @notice The key has `count` IC points; Verity circuits have 5 public signals, hence 6.
+    /// @notice The key has `count` IC points; Verity circuits have 5 public signals, hence 6 (batch circuits: 3, hence 4).
     error WrongIcCount(uint256 count);
     /// @notice A key point is the point at infinity (`which`: "alpha", "beta", "gamma", "delta", "ic0".."ic5").
     error PointAtInfinity(string which);
@@ -120,6 +126,12 @@ contract ModelRegistry is AccessControl {
     error DeltaEqualsGamma();
     /// @notice δ₂ = ±the G2 generator: δ was never randomized, its discrete log is known, proofs can be forged.
     error DeltaIsGenerator();
+    /// @notice Only the model's publisher may register its batch keys.
+    error NotPublisher(uint256 modelId, address caller);
+    /// @notice A batch key's size must lie in [1, MAX_BATCH_SIZE].
+    error BatchSizeOutOfRange(uint256 size);
+    /// @notice The model already has a batch key of this size.
+    error BatchKeyAlreadyRegistered(uint256 modelId, uint256 size);
     /// @notice Creating the key's data contract failed.
     error KeyStoreFailed();
 
@@ -145,23 +157,7 @@ contract ModelRegistry is AccessControl {
         if (modelId >= SNARK_SCALAR_FIELD) revert ModelIdOutOfField(modelId);
         if (_models[modelId].keyData != address(0)) revert ModelAlreadyRegistered(modelId);
         if (vk.ic.length != 6) revert WrongIcCount(vk.ic.length);
-
-        _checkG1(vk.alpha1, "alpha");
-        for (uint256 i = 0; i < 6; ++i) {
-            _checkG1(vk.ic[i], _icName(i));
-        }
-        _checkG2Encoding(vk.beta2, "beta");
-        _checkG2Encoding(vk.gamma2, "gamma");
-        _checkG2Encoding(vk.delta2, "delta");
-        if (_g2Equal(vk.delta2, vk.gamma2) || _g2Equal(vk.delta2, _g2Negate(vk.gamma2))) revert DeltaEqualsGamma();
-        if (_isGenerator(vk.delta2) || _isGenerator(_g2Negate(vk.delta2))) revert DeltaIsGenerator();
-        _checkG2Points(vk);
-
-        (bool ok, uint256 mx, uint256 my) = ecMul(vk.ic[1].x, vk.ic[1].y, modelId);
-        uint256 fx;
-        uint256 fy;
-        if (ok) (ok, fx, fy) = ecAdd(vk.ic[0].x, vk.ic[0].y, mx, my);
-        if (!ok) revert MalformedPoint("ic0");
+        (uint256 fx, uint256 fy) = _checkKey(vk, modelId);
 
         address keyData = _storeKey(_encodeKey(vk, fx, fy));
         _models[modelId] =
@@ -177,6 +173,40 @@ contract ModelRegistry is AccessControl {
         stored.outputBits = info.outputBits;
         stored.name = info.name;
         emit ModelRegistered(modelId, msg.sender, keyData, info.onnxSha256, info.circuitSha256, info.name);
+    }
+
+    /// @notice Registers the verifying key of model `modelId`'s batch circuit of `size` slots (circuits/src/batch:
+    ///         `size` copies of the model, public signals modelId, count, batchHash), so InferenceSettlement can settle
+    ///         up to `size` of its jobs with one proof.
+    /// @dev Publisher only, once per size: a batch key is trusted exactly like the model key (it says "these are
+    ///      inferences of this model"), so only whoever vouched for the model may add one, and `circuitSha256` (the
+    ///      batch r1cs's SHA-256, which anyone can rebuild from the model) is recorded for requesters to check. The
+    ///      key gets every check `registerModel` makes, with 4 IC points.
+    /// @param modelId A registered model.
+    /// @param size The batch circuit's slot count K, in [1, MAX_BATCH_SIZE].
+    /// @param vk The batch circuit's verifying key, G2 points in precompile order.
+    /// @param circuitSha256 SHA-256 of the batch circuit's r1cs.
+    function registerBatchKey(uint256 modelId, uint256 size, VerifyingKey calldata vk, bytes32 circuitSha256) external {
+        Model storage model = _models[modelId];
+        if (model.keyData == address(0)) revert ModelNotRegistered(modelId);
+        if (msg.sender != model.publisher) revert NotPublisher(modelId, msg.sender);
+        if (size == 0 || size > MAX_BATCH_SIZE) revert BatchSizeOutOfRange(size);
+        if (_batchKeys[modelId][size] != address(0)) revert BatchKeyAlreadyRegistered(modelId, size);
+        if (vk.ic.length != 4) revert WrongIcCount(vk.ic.length);
+        (uint256 fx, uint256 fy) = _checkKey(vk, modelId);
+        address keyData = _storeKey(
+            bytes.concat(abi.encode(vk.alpha1, vk.beta2, vk.gamma2, vk.delta2, fx, fy), abi.encode(vk.ic[2], vk.ic[3]))
+        );
+        _batchKeys[modelId][size] = keyData;
+        emit BatchKeyRegistered(modelId, size, keyData, circuitSha256);
+    }
+
+    /// @notice The batch key of `size` slots for model `modelId` and whether the model accepts settlement.
+    /// @return keyData The data contract holding the batch key (zero if none is registered).
+    /// @return active Whether the model accepts settlement.
+    function batchKeyDataOf(uint256 modelId, uint256 size) external view returns (address keyData, bool active) {
+        keyData = _batchKeys[modelId][size];
+        active = keyData != address(0) && _activeAt(_models[modelId].deactivatesAt);
     }
 
     /// @notice Schedules model `modelId` to stop accepting settlement `deactivationDelay` seconds from now; until
@@ -261,6 +291,25 @@ contract ModelRegistry is AccessControl {
     /// @notice When the model was registered (0 if it was not).
     function registeredAt(uint256 modelId) external view returns (uint64) {
         return _models[modelId].registeredAt;
+    }
+
+    /// @dev Every check of a verifying key (points canonical, on the curve and in the subgroup, not infinity, δ₂ not
+    ///      ±γ₂ nor ±the generator), then IC₀' = IC₀ + modelId·IC₁: modelId is public signal 0 of every Verity circuit.
+    function _checkKey(VerifyingKey calldata vk, uint256 modelId) private view returns (uint256 fx, uint256 fy) {
+        _checkG1(vk.alpha1, "alpha");
+        for (uint256 i = 0; i < vk.ic.length; ++i) {
+            _checkG1(vk.ic[i], _icName(i));
+        }
+        _checkG2Encoding(vk.beta2, "beta");
+        _checkG2Encoding(vk.gamma2, "gamma");
+        _checkG2Encoding(vk.delta2, "delta");
+        if (_g2Equal(vk.delta2, vk.gamma2) || _g2Equal(vk.delta2, _g2Negate(vk.gamma2))) revert DeltaEqualsGamma();
+        if (_isGenerator(vk.delta2) || _isGenerator(_g2Negate(vk.delta2))) revert DeltaIsGenerator();
+        _checkG2Points(vk);
+
+        (bool ok, uint256 mx, uint256 my) = ecMul(vk.ic[1].x, vk.ic[1].y, modelId);
+        if (ok) (ok, fx, fy) = ecAdd(vk.ic[0].x, vk.ic[0].y, mx, my);
+        if (!ok) revert MalformedPoint("ic0");
     }
 
     /// @dev A G1 point must be encoded canonically, not be infinity, and lie on the curve (ecMul by 1 fails

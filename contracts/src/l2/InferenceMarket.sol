@@ -11,6 +11,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {ICrossDomainMessenger, ISettledBatchReceiver} from "../common/ICrossDomainMessenger.sol";
+import {IPoseidonT6} from "../common/IPoseidonT6.sol";
 import {Job, SNARK_SCALAR_FIELD} from "../common/Job.sol";
 
 /// @title InferenceMarket
@@ -90,12 +91,32 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
         bool released;
     }
 
+    /// @notice A batch L1 settled with one batch proof (InferenceSettlement.settleProvenBatch), as recorded from the
+    ///         messenger: the Poseidon chain hash of its jobs' tuples, their model and count.
+    struct ProvenBatch {
+        uint256 hash;
+        uint256 modelId;
+        uint64 jobCount;
+        bool released;
+    }
+
+    /// @notice One job of a proven batch as the releaser names it, in the batch's order: what the market does not
+    ///         know before release (the prover, the output commitment). The input commitment comes from the
+    ///         market's own record of the job, so the batch hash can only match the inputs the requesters signed.
+    struct ProvenJob {
+        uint256 jobId;
+        address prover;
+        uint256 outputCommitment;
+    }
+
     /// @notice The L2 VTY token (OptimismMintableERC20).
     IERC20 public immutable token;
     /// @notice The L2CrossDomainMessenger predeploy.
     ICrossDomainMessenger public immutable l2Messenger;
     /// @notice Seconds after a job's deadline before it may be refunded, so a release already in flight can land.
     uint256 public immutable refundDelay;
+    /// @notice Recomputes proven batches' hashes (the batch circuit's Poseidon chain).
+    IPoseidonT6 public immutable poseidon;
 
     /// @notice The InferenceSettlement contract on L1: the only sender whose messages release escrow.
     address public l1Settlement;
@@ -113,6 +134,7 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
 
     mapping(uint256 jobId => MarketJob) private _jobs;
     mapping(uint256 batchId => SettledBatch) private _batches;
+    mapping(uint256 batchId => ProvenBatch) private _provenBatches;
     // Unordered nonces as a bitmap: word = nonce >> 8, bit = nonce & 255 (a nonce next to a used one costs 5k, not 22k).
     mapping(address requester => mapping(uint256 word => uint256 bits)) private _nonceBitmap;
 
@@ -136,6 +158,8 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
     event BatchRecorded(uint256 indexed batchId, bytes32 batchHash, uint256 jobCount);
     /// @notice Batch `batchId` was released (each job paid or skipped).
     event BatchReleased(uint256 indexed batchId, uint256 paidJobs, uint256 totalReward, uint256 totalFee);
+    /// @notice L1 verified one batch proof for `jobCount` jobs of `modelId` whose tuples chain-hash to `batchHash`.
+    event ProvenBatchRecorded(uint256 indexed batchId, uint256 indexed modelId, uint256 batchHash, uint256 jobCount);
     /// @notice Job `jobId` was paid: `reward` to `prover`, `fee` to the treasury.
     event JobReleased(
         uint256 indexed jobId,
@@ -182,6 +206,10 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
     error BatchHashMismatch(uint256 batchId, bytes32 expected, bytes32 actual);
     /// @notice The job is not Open (never opened, or already released or refunded).
     error JobNotOpen(uint256 jobId);
+    /// @notice The jobs named for a proven batch do not hash to what L1 verified.
+    error ProvenBatchHashMismatch(uint256 batchId, uint256 expected, uint256 actual);
+    /// @notice A proven batch is released with exactly as many jobs as its proof covered.
+    error JobCountMismatch(uint256 batchId, uint256 expected, uint256 actual);
     /// @notice renounceOwnership is disabled.
     error RenounceDisabled();
     /// @notice Refund before deadline + refundDelay.
@@ -193,17 +221,23 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
     /// @param feeBps_ Protocol fee in basis points (≤ MAX_FEE_BPS).
     /// @param refundDelay_ Seconds after a deadline before a refund.
     /// @param admin Owner: pauses, sets fee, treasury and (once) the L1 settlement address.
+    /// @param poseidon_ The PoseidonT6 contract proven batches are hashed with.
     constructor(
         IERC20 token_,
         ICrossDomainMessenger l2Messenger_,
         address treasury_,
         uint256 feeBps_,
         uint256 refundDelay_,
-        address admin
+        address admin,
+        IPoseidonT6 poseidon_
     ) EIP712("Verity InferenceMarket", "1") Ownable(admin) {
-        if (address(token_) == address(0) || address(l2Messenger_) == address(0) || treasury_ == address(0)) {
+        if (
+            address(token_) == address(0) || address(l2Messenger_) == address(0) || treasury_ == address(0)
+                || address(poseidon_) == address(0)
+        ) {
             revert ZeroAddress();
         }
+        poseidon = poseidon_;
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_);
         token = token_;
         l2Messenger = l2Messenger_;
@@ -441,15 +475,85 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
     /// @notice Records a batch L1 verified. Only the L2 messenger relaying a message from the L1 settlement contract.
     /// @dev Reverts while paused: the messenger then marks the message failed and anyone can replay it after unpause.
     function recordSettledBatch(uint256 batchId, bytes32 batchHash, uint256 jobCount) external whenNotPaused {
-        address l1Sender = msg.sender == address(l2Messenger) ? l2Messenger.xDomainMessageSender() : address(0);
-        if (msg.sender != address(l2Messenger) || l1Sender != l1Settlement || l1Sender == address(0)) {
-            revert UnauthorizedSettlement(msg.sender, l1Sender);
-        }
+        _onlyL1Settlement();
         SettledBatch storage batch = _batches[batchId];
-        if (batch.hash != bytes32(0)) revert BatchAlreadyRecorded(batchId);
+        if (batch.hash != bytes32(0) || _provenBatches[batchId].jobCount != 0) revert BatchAlreadyRecorded(batchId);
         batch.hash = batchHash;
         batch.jobCount = uint64(jobCount);
         emit BatchRecorded(batchId, batchHash, jobCount);
+    }
+
+    /// @notice Records a batch L1 settled with one batch proof. Only the L2 messenger relaying a message from the L1
+    ///         settlement contract (which sends jobCount ≥ 1).
+    function recordProvenBatch(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 jobCount)
+        external
+        whenNotPaused
+    {
+        _onlyL1Settlement();
+        if (_batches[batchId].hash != bytes32(0) || _provenBatches[batchId].jobCount != 0) {
+            revert BatchAlreadyRecorded(batchId);
+        }
+        _provenBatches[batchId] =
+            ProvenBatch({hash: batchHash, modelId: modelId, jobCount: uint64(jobCount), released: false});
+        emit ProvenBatchRecorded(batchId, modelId, batchHash, jobCount);
+    }
+
+    /// @notice Pays the jobs of a batch L1 settled with one batch proof. Anyone may call it with the batch's jobs in
+    ///         the proof's order. The market recomputes the batch hash (Poseidon chain over jobId, prover, the input
+    ///         commitment from its own record, output commitment) and refuses any mismatch, so only the exact jobs
+    ///         the proof covered, with the inputs their requesters signed, can be named. Each is then paid if Open and
+    ///         of the batch's model; others are skipped with `JobReleaseSkipped` (padding never reaches here: the
+    ///         proof's count excludes it).
+    /// @param batchId The batch id L1 assigned.
+    /// @param jobs The batch's jobs, in order.
+    function releaseProvenBatch(uint256 batchId, ProvenJob[] calldata jobs) external whenNotPaused nonReentrant {
+        ProvenBatch storage batch = _provenBatches[batchId];
+        uint256 count = batch.jobCount;
+        if (count == 0) revert BatchNotRecorded(batchId);
+        if (batch.released) revert BatchAlreadyReleased(batchId);
+        if (jobs.length != count) revert JobCountMismatch(batchId, count, jobs.length);
+        uint256 actual = _provenHash(jobs);
+        if (actual != batch.hash) revert ProvenBatchHashMismatch(batchId, batch.hash, actual);
+        batch.released = true;
+        _payProven(batchId, batch.modelId, jobs);
+    }
+
+    /// @dev The batch circuit's hash of the named jobs, with each input commitment from the market's own record.
+    function _provenHash(ProvenJob[] calldata jobs) private view returns (uint256) {
+        uint256[] memory words = new uint256[](4 * jobs.length);
+        for (uint256 i = 0; i < jobs.length; ++i) {
+            ProvenJob calldata named = jobs[i];
+            words[4 * i] = named.jobId;
+            words[4 * i + 1] = uint256(uint160(named.prover));
+            words[4 * i + 2] = _jobs[named.jobId].inputCommitment;
+            words[4 * i + 3] = named.outputCommitment;
+        }
+        return poseidon.chain(words);
+    }
+
+    /// @dev Pays every Open job of the batch's model; skips the others.
+    function _payProven(uint256 batchId, uint256 modelId, ProvenJob[] calldata jobs) private {
+        uint256 paid = 0;
+        uint256 totalReward = 0;
+        uint256 totalFee = 0;
+        for (uint256 i = 0; i < jobs.length; ++i) {
+            ProvenJob calldata named = jobs[i];
+            MarketJob storage record = _jobs[named.jobId];
+            if (record.status != JobStatus.Open) {
+                emit JobReleaseSkipped(named.jobId, SkipReason.NotOpen);
+                continue;
+            }
+            if (record.modelId != modelId) {
+                emit JobReleaseSkipped(named.jobId, SkipReason.TermsMismatch);
+                continue;
+            }
+            (uint256 reward, uint256 fee) = _release(record, batchId, named.jobId, named.prover, named.outputCommitment);
+            ++paid;
+            totalReward += reward;
+            totalFee += fee;
+        }
+        if (totalFee > 0) token.safeTransfer(treasury, totalFee);
+        emit BatchReleased(batchId, paid, totalReward, totalFee);
     }
 
     /// @notice Pays the jobs of a recorded batch. Anyone may call it with the batch's jobs (from the L1 event or the
@@ -481,21 +585,41 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
                 emit JobReleaseSkipped(settled.jobId, SkipReason.TermsMismatch);
                 continue;
             }
-            uint256 reward = record.reward;
-            uint256 fee = record.fee;
-            record.status = JobStatus.Released;
-            record.prover = settled.prover;
-            record.outputCommitment = settled.outputCommitment;
-            totalEscrow -= reward + fee;
+            (uint256 reward, uint256 fee) =
+                _release(record, batchId, settled.jobId, settled.prover, settled.outputCommitment);
             ++paid;
             totalReward += reward;
             totalFee += fee;
-            emit JobReleased(settled.jobId, settled.prover, batchId, settled.outputCommitment, reward, fee);
-            token.safeTransfer(settled.prover, reward);
         }
         // One transfer for the whole batch's fees.
         if (totalFee > 0) token.safeTransfer(treasury, totalFee);
         emit BatchReleased(batchId, paid, totalReward, totalFee);
+    }
+
+    /// @dev Ends an Open job as Released and pays its prover the reward (the fee is paid per batch by the caller).
+    function _release(
+        MarketJob storage record,
+        uint256 batchId,
+        uint256 jobId,
+        address prover,
+        uint256 outputCommitment
+    ) private returns (uint256 reward, uint256 fee) {
+        reward = record.reward;
+        fee = record.fee;
+        record.status = JobStatus.Released;
+        record.prover = prover;
+        record.outputCommitment = outputCommitment;
+        totalEscrow -= reward + fee;
+        emit JobReleased(jobId, prover, batchId, outputCommitment, reward, fee);
+        token.safeTransfer(prover, reward);
+    }
+
+    /// @dev Only the L2 messenger relaying a message from the L1 settlement contract.
+    function _onlyL1Settlement() private view {
+        address l1Sender = msg.sender == address(l2Messenger) ? l2Messenger.xDomainMessageSender() : address(0);
+        if (msg.sender != address(l2Messenger) || l1Sender != l1Settlement || l1Sender == address(0)) {
+            revert UnauthorizedSettlement(msg.sender, l1Sender);
+        }
     }
 
     /// @notice Returns an expired job's escrow (reward + fee) to its requester's prepaid balance. Anyone may call it
@@ -524,5 +648,10 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
     /// @notice A recorded batch (hash zero if none).
     function settledBatch(uint256 batchId) external view returns (SettledBatch memory) {
         return _batches[batchId];
+    }
+
+    /// @notice A recorded proven batch (jobCount zero if none).
+    function provenBatch(uint256 batchId) external view returns (ProvenBatch memory) {
+        return _provenBatches[batchId];
     }
 }

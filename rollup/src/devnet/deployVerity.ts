@@ -4,6 +4,7 @@ import {
   InferenceMarket__factory,
   InferenceSettlement__factory,
   ModelRegistry__factory,
+  PoseidonT6__factory,
   ProverRegistry__factory,
 } from '@verity/contracts';
 import type { VerityContracts } from '@verity/core';
@@ -45,6 +46,9 @@ export async function deployVerity(parameters: DeployVerityParameters): Promise<
   const { l1Deployer, l2Deployer } = parameters;
   const admin = await l2Deployer.getAddress();
 
+  // The market recomputes proven batches' hashes with it (the batch circuit's Poseidon).
+  const poseidon = await new PoseidonT6__factory(l2Deployer).deploy();
+  await poseidon.waitForDeployment();
   const market = await new InferenceMarket__factory(l2Deployer).deploy(
     parameters.l2Token,
     PREDEPLOYS.L2CrossDomainMessenger,
@@ -52,6 +56,7 @@ export async function deployVerity(parameters: DeployVerityParameters): Promise<
     parameters.feeBps,
     parameters.refundDelaySeconds,
     admin,
+    await poseidon.getAddress(),
   );
   await market.waitForDeployment();
   const proverRegistry = await new ProverRegistry__factory(l2Deployer).deploy(

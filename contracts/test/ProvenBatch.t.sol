@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {ICrossDomainMessenger, ISettledBatchReceiver} from "../src/common/ICrossDomainMessenger.sol";
+import {Job} from "../src/common/Job.sol";
+import {BN254_P, G1Point, G2Point, Proof, VerifyingKey} from "../src/l1/Groth16.sol";
+import {InferenceSettlement} from "../src/l1/InferenceSettlement.sol";
+import {ModelRegistry} from "../src/l1/ModelRegistry.sol";
+import {InferenceMarket} from "../src/l2/InferenceMarket.sol";
+import {PoseidonT6} from "../src/l2/generated/PoseidonT6.sol";
+import {Fixtures} from "./utils/Fixtures.sol";
+import {MockL1Messenger, MockL2Messenger, MockVTY} from "./utils/Mocks.sol";
+
+/// @notice The batch-proof path with a real batch proof (the e2e suite proves the 4 flow jobs, served by one prover,
+///         in one batch circuit of 8 slots): batch keys in the registry, one verification on L1 for the whole batch,
+///         and the L2 market recomputing the batch's Poseidon hash from its own records before paying. Each attack
+///         below must fail: another count, another hash, a malformed or swapped proof, a key no one vouched for,
+///         jobs named out of order or with another output, a job that was never opened, a second release.
+contract ProvenBatchTest is Fixtures {
+    uint256 internal constant ALICE_KEY = 0xA11CE;
+    address internal constant TREASURY = address(0x7EA5);
+    address internal constant ADMIN = address(0xAD);
+    address internal constant MALLORY = address(0xBAD);
+
+    ModelRegistry internal registry;
+    MockL1Messenger internal l1Messenger;
+    InferenceSettlement internal settlement;
+    MockVTY internal token;
+    MockL2Messenger internal l2Messenger;
+    PoseidonT6 internal poseidon;
+    InferenceMarket internal market;
+    address internal alice;
+
+    uint256 internal size;
+    uint256 internal count;
+    uint256 internal hash;
+    address internal prover;
+
+    function setUp() public {
+        if (!loadFixtures()) return;
+        size = vm.parseJsonUint(fixtures, ".batch.size");
+        count = vm.parseJsonUint(fixtures, ".batch.count");
+        hash = vm.parseJsonUint(fixtures, ".batch.hash");
+        prover = vm.parseJsonAddress(fixtures, ".batch.prover");
+        vm.chainId(vm.parseJsonUint(fixtures, ".flow.chainId"));
+
+        token = new MockVTY();
+        l2Messenger = new MockL2Messenger();
+        poseidon = new PoseidonT6();
+        // The flow jobs' ids were derived for the market the flow deployer creates first.
+        vm.prank(vm.parseJsonAddress(fixtures, ".flow.deployer"));
+        market = new InferenceMarket(
+            IERC20(address(token)), ICrossDomainMessenger(address(l2Messenger)), TREASURY, 250, 1 hours, ADMIN, poseidon
+        );
+        assertEq(address(market), vm.parseJsonAddress(fixtures, ".flow.market"), "market address");
+
+        registry = new ModelRegistry(ADMIN, 1 days);
+        registry.registerModel(modelId(0), verifyingKey(0), modelInfo(0));
+        registry.registerBatchKey(modelId(0), size, batchKey(), circuitSha256());
+        l1Messenger = new MockL1Messenger();
+        settlement =
+            new InferenceSettlement(registry, ICrossDomainMessenger(address(l1Messenger)), address(market), 300_000);
+        vm.prank(ADMIN);
+        market.setL1Settlement(address(settlement));
+
+        alice = vm.addr(ALICE_KEY);
+        token.mint(alice, 1_000 ether);
+        vm.startPrank(alice);
+        token.approve(address(market), type(uint256).max);
+        market.deposit(1_000 ether);
+        vm.stopPrank();
+    }
+
+    // ------------------------------------------------------------ fixtures
+
+    /// @dev 22 words: α(2), β(4), γ(4), δ(4), IC₀..IC₃(8).
+    function batchKey() internal view returns (VerifyingKey memory vk) {
+        uint256[] memory w = vm.parseJsonUintArray(fixtures, ".batch.vk");
+        vk.alpha1 = G1Point(w[0], w[1]);
+        vk.beta2 = G2Point([w[2], w[3]], [w[4], w[5]]);
+        vk.gamma2 = G2Point([w[6], w[7]], [w[8], w[9]]);
+        vk.delta2 = G2Point([w[10], w[11]], [w[12], w[13]]);
+        vk.ic = new G1Point[](4);
+        for (uint256 j = 0; j < 4; ++j) {
+            vk.ic[j] = G1Point(w[14 + 2 * j], w[15 + 2 * j]);
+        }
+    }
+
+    function circuitSha256() internal view returns (bytes32) {
+        return vm.parseJsonBytes32(fixtures, ".batch.circuitSha256");
+    }
+
+    function batchProof() internal view returns (Proof memory proof) {
+        uint256[] memory p = vm.parseJsonUintArray(fixtures, ".batch.proof");
+        proof.a = [p[0], p[1]];
+        proof.b = [[p[2], p[3]], [p[4], p[5]]];
+        proof.c = [p[6], p[7]];
+    }
+
+    /// @dev The batch's jobs in the proof's order, as a releaser names them.
+    function provenJobs() internal view returns (InferenceMarket.ProvenJob[] memory jobs) {
+        uint256[] memory ids = vm.parseJsonUintArray(fixtures, ".batch.jobIds");
+        uint256[] memory outs = vm.parseJsonUintArray(fixtures, ".batch.outputCommitments");
+        jobs = new InferenceMarket.ProvenJob[](ids.length);
+        for (uint256 i = 0; i < ids.length; ++i) {
+            jobs[i] = InferenceMarket.ProvenJob(ids[i], prover, outs[i]);
+        }
+    }
+
+    /// @dev Opens flow requests `from`..`to` (exclusive) on the market, signed by alice.
+    function openFlowJobs(uint256 from, uint256 to) internal {
+        InferenceMarket.OpenRequest[] memory requests = new InferenceMarket.OpenRequest[](to - from);
+        bytes[] memory sigs = new bytes[](to - from);
+        for (uint256 i = from; i < to; ++i) {
+            (Job memory job,) = provenJob(".flowJobs", i);
+            string memory base = string.concat(".flow.requests[", vm.toString(i), "]");
+            requests[i - from] = InferenceMarket.OpenRequest({
+                modelId: job.modelId,
+                inputCommitment: job.inputCommitment,
+                reward: vm.parseJsonUint(fixtures, string.concat(base, ".reward")),
+                maxFee: vm.parseJsonUint(fixtures, string.concat(base, ".maxFee")),
+                deadline: uint64(vm.parseJsonUint(fixtures, string.concat(base, ".deadline"))),
+                nonce: vm.parseJsonUint(fixtures, string.concat(base, ".nonce")),
+                requester: alice
+            });
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(ALICE_KEY, market.hashJobRequest(requests[i - from]));
+            sigs[i - from] = abi.encodePacked(r, s, v);
+        }
+        market.openJobs(requests, sigs);
+    }
+
+    function relayLast() internal returns (bool) {
+        MockL1Messenger.Sent memory sent = l1Messenger.sent(l1Messenger.sentCount() - 1);
+        return l2Messenger.relayMessage(sent.sender, sent.target, sent.message);
+    }
+
+    function settle() internal returns (uint256) {
+        return settlement.settleProvenBatch(modelId(0), size, count, hash, batchProof());
+    }
+
+    // ------------------------------------------------------------ registry
+
+    function test_registry_storesTheBatchKeyOncePerSizeForThePublisherOnly() public {
+        (address keyData, bool active) = registry.batchKeyDataOf(modelId(0), size);
+        assertTrue(keyData != address(0) && active, "registered and active");
+        (keyData,) = registry.batchKeyDataOf(modelId(0), size * 2);
+        assertEq(keyData, address(0), "no key for another size");
+
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.BatchKeyAlreadyRegistered.selector, modelId(0), size));
+        registry.registerBatchKey(modelId(0), size, batchKey(), circuitSha256());
+        vm.prank(MALLORY);
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.NotPublisher.selector, modelId(0), MALLORY));
+        registry.registerBatchKey(modelId(0), size * 2, batchKey(), circuitSha256());
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelNotRegistered.selector, modelId(1)));
+        registry.registerBatchKey(modelId(1), size, batchKey(), circuitSha256());
+        for (uint256 bad = 0; bad < 2; ++bad) {
+            uint256 k = bad == 0 ? 0 : registry.MAX_BATCH_SIZE() + 1;
+            vm.expectRevert(abi.encodeWithSelector(ModelRegistry.BatchSizeOutOfRange.selector, k));
+            registry.registerBatchKey(modelId(0), k, batchKey(), circuitSha256());
+        }
+    }
+
+    function test_registry_refusesAModelKeyAndAKeyWithoutPhase2AsBatchKeys() public {
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.WrongIcCount.selector, 6));
+        registry.registerBatchKey(modelId(0), 2, verifyingKey(0), circuitSha256());
+        VerifyingKey memory weak = batchKey();
+        weak.delta2 = weak.gamma2; // what a key straight out of newZKey has: anyone could forge
+        vm.expectRevert(ModelRegistry.DeltaEqualsGamma.selector);
+        registry.registerBatchKey(modelId(0), 2, weak, circuitSha256());
+        VerifyingKey memory offCurve = batchKey();
+        offCurve.ic[3].y = offCurve.ic[3].y ^ 1;
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.MalformedPoint.selector, "ic3"));
+        registry.registerBatchKey(modelId(0), 2, offCurve, circuitSha256());
+    }
+
+    // ------------------------------------------------------------ L1 settlement
+
+    function test_settle_verifiesOnceAndSendsTheHashToL2() public {
+        (uint256 id, Proof memory proof) = (modelId(0), batchProof());
+        uint256 gasBefore = gasleft();
+        uint256 batchId = settlement.settleProvenBatch(id, size, count, hash, proof);
+        uint256 used = gasBefore - gasleft();
+        log(string.concat("[gas] settleProvenBatch execution (mock messenger storing the message), K=", vm.toString(size), ", jobs=", vm.toString(count)), used);
+        assertEq(batchId, 1, "first batch");
+        assertEq(l1Messenger.sentCount(), 1, "one message");
+        MockL1Messenger.Sent memory sent = l1Messenger.sent(0);
+        assertEq(sent.target, address(market), "to the market");
+        assertEq(
+            keccak256(sent.message),
+            keccak256(abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (batchId, modelId(0), hash, count))),
+            "the message names the batch, its model, hash and count"
+        );
+    }
+
+    function test_settle_refusesAnotherCountOrHash() public {
+        Proof memory proof = batchProof();
+        vm.expectRevert(InferenceSettlement.InvalidBatchProof.selector);
+        settlement.settleProvenBatch(modelId(0), size, count - 1, hash, proof);
+        vm.expectRevert(InferenceSettlement.InvalidBatchProof.selector);
+        settlement.settleProvenBatch(modelId(0), size, count + 1, hash, proof);
+        vm.expectRevert(InferenceSettlement.InvalidBatchProof.selector);
+        settlement.settleProvenBatch(modelId(0), size, count, hash ^ 1, proof);
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.BatchCountOutOfRange.selector, 0, size));
+        settlement.settleProvenBatch(modelId(0), size, 0, hash, proof);
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.BatchCountOutOfRange.selector, size + 1, size));
+        settlement.settleProvenBatch(modelId(0), size, size + 1, hash, proof);
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.BatchKeyNotRegistered.selector, modelId(0), size / 2));
+        settlement.settleProvenBatch(modelId(0), size / 2, count, hash, proof);
+        assertEq(l1Messenger.sentCount(), 0, "nothing sent");
+    }
+
+    function test_settle_refusesTamperedAndMalformedProofs() public {
+        Proof memory swapped = batchProof();
+        (swapped.a, swapped.c) = (swapped.c, swapped.a);
+        Proof memory negated = batchProof();
+        negated.a[1] = BN254_P - negated.a[1];
+        Proof memory outOfField = batchProof();
+        outOfField.c[0] += BN254_P;
+        Proof memory offCurve = batchProof();
+        offCurve.a[1] ^= 1;
+        Proof[4] memory bad = [swapped, negated, outOfField, offCurve];
+        for (uint256 i = 0; i < bad.length; ++i) {
+            vm.expectRevert(InferenceSettlement.InvalidBatchProof.selector);
+            settlement.settleProvenBatch(modelId(0), size, count, hash, bad[i]);
+        }
+        // A hash at or above the field modulus is refused before any pairing (it would alias hash − r).
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.SignalOutOfField.selector, 0, 2));
+        settlement.settleProvenBatch(modelId(0), size, count, hash + 21888242871839275222246405745257275088548364400416034343698204186575808495617, batchProof());
+    }
+
+    function test_settle_refusesAModelThatStoppedAcceptingSettlement() public {
+        vm.prank(ADMIN);
+        registry.deactivateModel(modelId(0));
+        vm.warp(block.timestamp + 1 days);
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.ModelNotActive.selector, 0, modelId(0)));
+        settle();
+    }
+
+    // ------------------------------------------------------------ L2 release
+
+    function test_flow_openSettleRelayReleasePaysExactlyTheBatch() public {
+        openFlowJobs(0, count);
+        uint256 batchId = settle();
+        assertTrue(relayLast(), "relayed");
+        InferenceMarket.ProvenBatch memory recorded = market.provenBatch(batchId);
+        assertEq(recorded.hash, hash, "hash recorded");
+        assertEq(recorded.jobCount, count, "count recorded");
+
+        InferenceMarket.ProvenJob[] memory named = provenJobs();
+        uint256 gasBefore = gasleft();
+        market.releaseProvenBatch(batchId, named);
+        log("[gas] releaseProvenBatch on L2 per job (Poseidon recomputed)", (gasBefore - gasleft()) / count);
+
+        InferenceMarket.ProvenJob[] memory jobs = provenJobs();
+        uint256 rewards = 0;
+        for (uint256 i = 0; i < count; ++i) {
+            InferenceMarket.MarketJob memory j = market.job(jobs[i].jobId);
+            assertTrue(j.status == InferenceMarket.JobStatus.Released, "released");
+            assertEq(j.prover, prover, "paid to the batch's prover");
+            assertEq(j.outputCommitment, jobs[i].outputCommitment, "output recorded");
+            rewards += j.reward;
+        }
+        assertEq(token.balanceOf(prover), rewards, "rewards");
+        assertEq(market.totalEscrow(), 0, "escrow released");
+        assertEq(token.balanceOf(address(market)), market.totalBalances(), "conserved");
+
+        vm.expectRevert(abi.encodeWithSelector(InferenceMarket.BatchAlreadyReleased.selector, batchId));
+        market.releaseProvenBatch(batchId, jobs);
+        // The same proof settled again on L1 records another batch; releasing it pays nobody twice.
+        uint256 again = settle();
+        assertTrue(relayLast(), "relayed again");
+        market.releaseProvenBatch(again, jobs);
+        assertEq(token.balanceOf(prover), rewards, "still paid once");
+    }
+
+    function test_flow_refusesJobsThatDoNotHashToTheBatch() public {
+        openFlowJobs(0, count);
+        uint256 batchId = settle();
+        assertTrue(relayLast(), "relayed");
+        InferenceMarket.ProvenJob[] memory jobs = provenJobs();
+
+        InferenceMarket.ProvenJob[] memory reordered = provenJobs();
+        (reordered[0], reordered[1]) = (reordered[1], reordered[0]);
+        InferenceMarket.ProvenJob[] memory otherOutput = provenJobs();
+        otherOutput[2].outputCommitment += 1;
+        InferenceMarket.ProvenJob[] memory otherProver = provenJobs();
+        otherProver[0].prover = MALLORY;
+        InferenceMarket.ProvenJob[][3] memory bad = [reordered, otherOutput, otherProver];
+        for (uint256 i = 0; i < bad.length; ++i) {
+            vm.expectPartialRevert(InferenceMarket.ProvenBatchHashMismatch.selector);
+            market.releaseProvenBatch(batchId, bad[i]);
+        }
+        InferenceMarket.ProvenJob[] memory fewer = new InferenceMarket.ProvenJob[](count - 1);
+        for (uint256 i = 0; i + 1 < count; ++i) {
+            fewer[i] = jobs[i];
+        }
+        vm.expectRevert(abi.encodeWithSelector(InferenceMarket.JobCountMismatch.selector, batchId, count, count - 1));
+        market.releaseProvenBatch(batchId, fewer);
+        assertEq(token.balanceOf(prover), 0, "nothing paid");
+        assertEq(token.balanceOf(MALLORY), 0, "nothing paid");
+        // The honest list still releases afterwards.
+        market.releaseProvenBatch(batchId, jobs);
+        assertTrue(token.balanceOf(prover) > 0, "paid");
+    }
+
+    function test_flow_aJobThatWasNeverOpenedPaysNothing() public {
+        // Only the first count − 1 jobs are opened: the batch hash names the last one, which L2 has no record of,
+        // so its input commitment reads as 0 and the hash cannot match; nothing is paid for the batch.
+        openFlowJobs(0, count - 1);
+        uint256 batchId = settle();
+        assertTrue(relayLast(), "relayed");
+        vm.expectPartialRevert(InferenceMarket.ProvenBatchHashMismatch.selector);
+        market.releaseProvenBatch(batchId, provenJobs());
+        assertEq(token.balanceOf(prover), 0, "nothing paid");
+    }
+
+    function test_flow_onlyTheL1SettlementRecordsProvenBatches() public {
+        vm.expectPartialRevert(InferenceMarket.UnauthorizedSettlement.selector);
+        market.recordProvenBatch(7, modelId(0), hash, count);
+        bytes memory message = abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (7, modelId(0), hash, count));
+        assertFalse(l2Messenger.relayMessage(MALLORY, address(market), message), "a message from another L1 sender");
+        assertEq(market.provenBatch(7).jobCount, 0, "nothing recorded");
+    }
+}
