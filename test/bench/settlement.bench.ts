@@ -226,6 +226,8 @@ async function main(): Promise<void> {
     const batchModel = models.find((m) => m.manifest.name === BATCH_MODEL) ?? models[0]!;
     const publisher = new NonceManager(new Wallet(devnetRoleKey('deployer'), devnet.l1Provider));
     const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, publisher);
+    // The sequencer has been sending with the settler's key meanwhile: the publisher's key settles these batches.
+    const batchSettlement = InferenceSettlement__factory.connect(devnet.deployment.verity!.l1.InferenceSettlement, publisher);
     const batchRows: Record<number, Record<string, number>> = {};
     for (const K of BATCH_SIZES) {
       process.stderr.write(`batch proof, K = ${K}\n`);
@@ -246,7 +248,7 @@ async function main(): Promise<void> {
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
       const proved = await proveBatch(batch, batchModel.program, slots).finally(() => clearInterval(sampler));
       const receipt = await (
-        await settlement.settleProvenBatch(modelId, K, K, proved.batchHash, toSolidityProof(proved.proof), {
+        await batchSettlement.settleProvenBatch(modelId, K, K, proved.batchHash, toSolidityProof(proved.proof), {
           gasLimit: 2_000_000,
         })
       ).wait();
