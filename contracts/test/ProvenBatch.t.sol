@@ -316,6 +316,19 @@ contract ProvenBatchTest is Fixtures {
         assertEq(token.balanceOf(prover), 0, "nothing paid");
     }
 
+    function test_flow_aBatchIdIsRecordedByOnePathOnly() public {
+        uint256 batchId = settle();
+        assertTrue(relayLast(), "relayed");
+        bytes memory rlc = abi.encodeCall(ISettledBatchReceiver.recordSettledBatch, (batchId, bytes32(uint256(1)), 1));
+        assertFalse(l2Messenger.relayMessage(address(settlement), address(market), rlc), "the same id by the other path");
+        uint256 other = settle();
+        bytes memory proven = abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (other, modelId(0), hash, count));
+        assertTrue(l2Messenger.relayMessage(address(settlement), address(market), proven), "a fresh id");
+        bytes memory again = abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (other, modelId(0), hash ^ 1, count));
+        assertFalse(l2Messenger.relayMessage(address(settlement), address(market), again), "the same id recorded twice");
+        assertEq(market.provenBatch(other).hash, hash, "the first record stands");
+    }
+
     function test_flow_onlyTheL1SettlementRecordsProvenBatches() public {
         vm.expectPartialRevert(InferenceMarket.UnauthorizedSettlement.selector);
         market.recordProvenBatch(7, modelId(0), hash, count);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,8 +11,12 @@ import type { VerificationKey } from 'snarkjs';
 import { BridgeClient } from '@verity/bridge';
 import {
   checkOutputOpening,
+  compileBatch,
   modelInterfaceOf,
+  proveBatch,
+  quantizeInput,
   releaseCurves,
+  setupBatch,
   sharedProver,
   verifyInference,
   type CompiledModel,
@@ -23,6 +27,7 @@ import {
   fromSolidityVerifyingKey,
   ModelRegistry__factory,
   toSolidityProof,
+  toSolidityVerifyingKey,
   L1CrossDomainMessenger__factory,
   L2CrossDomainMessenger__factory,
 } from '@verity/contracts';
@@ -466,4 +471,96 @@ describe('the inference market on the devnet', () => {
     const after = await client.balances('VTY');
     expect(after.l1 - before.l1).toBe(VTY('3'));
   });
+
+  it('settles 32 jobs a prover served with one batch proof: one verification on L1, the release pays exactly them', async () => {
+    // The prover daemon serves 32 new jobs as usual (one proof each, sent to the requester); then their batch proof
+    // is made from what the prover served (inputs, salts) and settled with `settleProvenBatch` instead of
+    // `settleBatch`. The sequencer does not drive this path yet: the test plays its part (see README, Known limits).
+    const K = 32;
+    for (let i = 0; i < K; i++) {
+      const signed = await signJob(devnet, model, 'alice', flowers[(i * 7) % flowers.length]!, {
+        reward: VTY('0.1'),
+        maxFee: VTY('0.01'),
+      });
+      expect((await postJson(`${sequencer.url}/v1/jobs`, signed.body)).status).toBe(202);
+    }
+    await sequencer.open();
+    // The daemon was stopped by the refund test: a fresh one serves the new jobs.
+    daemon = new ProverDaemon({ sequencerUrl: sequencer.url, privateKey: devnetRoleKey('prover'), cacheDir, pollIntervalMs: 50 });
+    await daemon.start();
+    const db = sequencer.app.get(DataSource);
+    const proven = async () =>
+      (await db.query(
+        `SELECT job_id, input, input_salt, output, prover FROM jobs WHERE status = 'proven' ORDER BY proven_at, job_id`,
+      )) as { job_id: string; input: number[]; input_salt: string; output: { salt: string }; prover: string }[];
+    for (let i = 0; i < 1200 && (await proven()).length < K; i++) await new Promise((r) => setTimeout(r, 100));
+    const served = await proven();
+    expect(served).toHaveLength(K);
+    expect(new Set(served.map((j) => j.prover.toLowerCase()))).toEqual(new Set([PROVER.toLowerCase()]));
+
+    // The publisher registers the model's batch key (INSECURE development setup: this is the local devnet).
+    const batch = compileBatch(model, K);
+    await setupBatch(batch, { insecureDevelopmentSetup: true });
+    const modelId = BigInt(model.manifest.modelId);
+    const publisher = new Wallet(devnetRoleKey('deployer'), devnet.l1Provider);
+    const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, publisher);
+    const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
+    await (await registry.registerBatchKey(modelId, K, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256)).wait();
+
+    const proved = await proveBatch(
+      batch,
+      model.program,
+      served.map((j) => ({
+        xq: quantizeInput(model.program, j.input),
+        inputSalt: BigInt(j.input_salt),
+        outputSalt: BigInt(j.output.salt),
+        jobId: BigInt(j.job_id),
+        prover: BigInt(j.prover),
+      })),
+    );
+    const settlement = InferenceSettlement__factory.connect(
+      devnet.deployment.verity!.l1.InferenceSettlement,
+      new Wallet(devnetRoleKey('bob'), devnet.l1Provider),
+    );
+    const settleArgs = [modelId, K, K, proved.batchHash, toSolidityProof(proved.proof)] as const;
+    // A proof for another count or hash is refused on L1.
+    await expect(settlement.settleProvenBatch.staticCall(modelId, K, K - 1, proved.batchHash, settleArgs[4])).rejects.toThrow();
+    const receipt = (await (await settlement.settleProvenBatch(...settleArgs)).wait())!;
+    const event = receipt.logs.map((l) => settlement.interface.parseLog(l)).find((e) => e?.name === 'ProvenBatchSettled')!;
+    const batchId = event.args.batchId as bigint;
+
+    // The real OP messenger carries the batch to L2 within the release gas limit.
+    const market = InferenceMarket__factory.connect(
+      devnet.deployment.verity!.l2.InferenceMarket,
+      new Wallet(devnetRoleKey('bob'), devnet.l2Provider),
+    );
+    await devnet.relayer.step();
+    const recorded = await market.provenBatch(batchId);
+    expect([recorded.hash, recorded.modelId, recorded.jobCount, recorded.released]).toEqual([
+      proved.batchHash,
+      modelId,
+      BigInt(K),
+      false,
+    ]);
+
+    const named = served.map((j, i) => ({
+      jobId: j.job_id,
+      prover: j.prover,
+      outputCommitment: proved.jobs[i]!.outputCommitment,
+    }));
+    // Reordered, or with another output: refused before anything is paid.
+    await expect(market.releaseProvenBatch.staticCall(batchId, [...named].reverse())).rejects.toThrow();
+    const otherOutput = named.map((j, i) => (i === 3 ? { ...j, outputCommitment: j.outputCommitment + 1n } : j));
+    await expect(market.releaseProvenBatch.staticCall(batchId, otherOutput)).rejects.toThrow();
+
+    const before = await l2VtyBalance(devnet, PROVER);
+    await (await market.releaseProvenBatch(batchId, named)).wait();
+    expect((await l2VtyBalance(devnet, PROVER)) - before).toBe(BigInt(K) * VTY('0.1'));
+    for (const j of served) expect((await market.job(j.job_id)).status).toBe(2n);
+    expect(await l2VtyBalance(devnet, await market.getAddress())).toBe(
+      (await market.totalBalances()) + (await market.totalEscrow()),
+    );
+    // A second release of the same batch pays nothing.
+    await expect(market.releaseProvenBatch.staticCall(batchId, named)).rejects.toThrow();
+  }, 600_000);
 });

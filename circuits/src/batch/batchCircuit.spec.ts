@@ -109,6 +109,13 @@ describe('batch circuit (K copies of a model, one hash over the used slots)', ()
     expect(firstUnsatisfied(r1cs, cheat)).toBeDefined();
   });
 
+  it('refuses a prover that is not a nonzero address (the market could never pay it)', () => {
+    for (const prover of [0n, 1n << 160n])
+      expect(() => synthesizeBatch({ program, modelId, size: K, slots: [{ ...slot(0), prover }], mode: 'witness' })).toThrow(
+        /slot 0: the prover must be a nonzero address/,
+      );
+  });
+
   it('refuses a batch of no jobs or more jobs than slots, before any work', () => {
     expect(() => synthesizeBatch({ program, modelId, size: K, slots: [], mode: 'witness' })).toThrow(/takes 1 to 4 jobs, got 0/);
     const five = [0, 1, 2, 3, 4].map(slot);

@@ -52,6 +52,10 @@ export function synthesizeBatch(parameters: SynthesizeBatchParameters): Synthesi
   all.forEach((s, i) => {
     if (s.xq.length !== n0) throw new InvalidInputError(`slot ${i}: the circuit takes ${n0} input values, got ${s.xq.length}`);
   });
+  // The market pays `prover` as an address: a zero or wider value could never be paid (the batch would be stuck).
+  slots.forEach((s, i) => {
+    if (s.prover <= 0n || s.prover >= 1n << 160n) throw new InvalidInputError(`slot ${i}: the prover must be a nonzero address`);
+  });
   const count = slots.length;
 
   const cs = new ConstraintSystem(mode);
@@ -110,7 +114,7 @@ export function buildBatchR1cs(program: QuantProgram, modelId: bigint, K: number
     inputSalt: 0n,
     outputSalt: 0n,
     jobId: 0n,
-    prover: 0n,
+    prover: 1n, // any address: the r1cs does not depend on the values
   };
   const { cs } = synthesizeBatch({ program, modelId, size: K, slots: [zero], mode: 'record' });
   return { r1cs: cs.r1cs(), constraints: cs.nConstraints, wires: cs.nWires };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as snarkjs from 'snarkjs';
@@ -13,8 +13,12 @@ import { verifyGroth16 } from '../verify/groth16';
 import { BATCH_PUBLIC_SIGNALS, buildBatchR1cs, synthesizeBatch, type BatchSlot } from './batchCircuit';
 import type { BatchJob } from './batchHash';
 
-/** Batch sizes the compiler builds: K copies of the model, so K is bounded by what one machine can prove. */
-export const BATCH_SIZE_RANGE = [1, 256] as const;
+/**
+ * Batch sizes the compiler builds. At most 64: the L2 release recomputes the batch's Poseidon chain and pays every
+ * job in one transaction (~195k L2 gas per job), which must fit an L2 block (30M gas); ModelRegistry.MAX_BATCH_SIZE
+ * is the same bound.
+ */
+export const BATCH_SIZE_RANGE = [1, 64] as const;
 
 /** What a batch circuit is: its model, K, its size and (after setup) its keys' record. */
 export type BatchManifest = {
@@ -23,6 +27,8 @@ export type BatchManifest = {
   batchSize: number;
   constraints: number;
   r1csSha256: string;
+  /** The batch circuit builder's own sources (circuits/src/batch): a change to them names a new batch circuit. */
+  builderSha256: string;
   publicSignals: typeof BATCH_PUBLIC_SIGNALS;
   setup?: ModelSetup;
 };
@@ -47,6 +53,18 @@ export function batchPaths(model: { paths: ModelPaths }, K: number): ModelPaths 
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
+let builderSha256: string | undefined;
+/** Hash of circuits/src/batch's sources; the model's build directory already follows circuits/src/r1cs. */
+function batchBuilderSha256(): string {
+  if (builderSha256) return builderSha256;
+  const hash = createHash('sha256');
+  for (const file of readdirSync(__dirname)
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.includes('.spec.'))
+    .sort())
+    hash.update(file).update(readFileSync(join(__dirname, file)));
+  return (builderSha256 = hash.digest('hex'));
+}
+
 /**
  * The r1cs of K copies of a compiled model (batchCircuit.ts), cached beside the model: the model's build directory
  * is named by its circuit's hash, so the batch circuit follows the model.
@@ -58,7 +76,8 @@ export function compileBatch(model: ModelForBatch, K: number): CompiledBatch {
   const paths = batchPaths(model, K);
   if (existsSync(paths.manifest) && existsSync(paths.r1cs)) {
     const manifest = JSON.parse(readFileSync(paths.manifest, 'utf8')) as BatchManifest;
-    if (manifest.r1csSha256 === sha256(readFileSync(paths.r1cs))) return { manifest, paths };
+    if (manifest.builderSha256 === batchBuilderSha256() && manifest.r1csSha256 === sha256(readFileSync(paths.r1cs)))
+      return { manifest, paths };
   }
   const built = buildBatchR1cs(model.program, BigInt(model.manifest.modelId), K);
   mkdirSync(paths.dir, { recursive: true });
@@ -70,6 +89,7 @@ export function compileBatch(model: ModelForBatch, K: number): CompiledBatch {
     batchSize: K,
     constraints: built.constraints,
     r1csSha256: sha256(built.r1cs),
+    builderSha256: batchBuilderSha256(),
     publicSignals: BATCH_PUBLIC_SIGNALS,
   };
   writeFileSync(paths.manifest, JSON.stringify(manifest, null, 2) + '\n');

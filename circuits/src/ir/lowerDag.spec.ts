@@ -216,6 +216,15 @@ describe('graphs as DAGs', () => {
       const bad = circuitInput(model, xq, 3n, { integers: tampered, argmax: fixed.argmax, salt: '9' }, 1n, 2n);
       await expect(calculateWitness(model, bad, 'record')).rejects.toThrow(/does not hold/);
     }
+    // The corners of the declared input range, far from calibration: the interval analysis must have sized every
+    // layer (products and normalizations included) so that no value overflows and the circuit still proves them.
+    for (const corner of [1, -1]) {
+      const xq = quantizeInput(quantized, new Array<number>(size(program.inputShape)).fill(corner));
+      const fixed = evaluateQuantized(quantized, xq);
+      const model = { manifest: { modelId: '5' }, program: quantized };
+      const input = circuitInput(model, xq, 3n, { integers: fixed.output, argmax: fixed.argmax, salt: '9' }, 1n, 2n);
+      await expect(calculateWitness(model, input, 'witness')).resolves.toBeDefined();
+    }
   });
 
   it('inspects a two-input model: onnxruntime fed input by input agrees, and the manifest names the parts', async () => {
@@ -284,6 +293,11 @@ describe('graphs as DAGs', () => {
       'a Concat along the batch axis',
       node('Concat', ['x', 'x'], ['y'], { axis: 0 }),
       /Concat in node 'Concat_y': axis include the batch axis/,
+    ],
+    [
+      'a constant beside several activations in a Sum (it would be dropped)',
+      node('Sum', ['x', 'x', 'one'], ['y']),
+      /Sum in node 'Sum_y': constant operands beside several activations/,
     ],
     [
       'a Split along the batch axis',

@@ -33,7 +33,9 @@ export function lowerSlice(ctx: NodeContext): Lowered {
       ? optionalConstant(graph, node, k)
         ? Array.from(constant(graph, node, node.inputs[k]).data)
         : undefined
-      : ints(node, attr, []);
+      : Array.isArray(node.attributes[attr])
+        ? ints(node, attr, [])
+        : undefined;
   const starts = list(1, 'starts') ?? [];
   const ends = list(2, 'ends') ?? [];
   const axes = normalizeAxes(ctx, list(3, 'axes') ?? starts.map((_, a) => a), rank);

@@ -286,6 +286,7 @@ describe('lowerGraph breadth against onnxruntime', () => {
       ]),
     ],
     ['Clip (opset 6 attributes)', single([1, 10], 'Clip', { min: -0.3, max: 0.2 }, [], 6)],
+    ['Slice (opset 9 attributes, axes omitted)', single([1, 3, 4], 'Slice', { starts: [0, 1, -3], ends: [1, 3, 100] }, [], 9)],
   ])('%s', async (_name, spec) => {
     expect(await maxDiffAgainstOnnxRuntime(spec, 5)).toBeLessThan(1e-5);
   });

@@ -69,6 +69,9 @@ function lowerElementwise(ctx: MultiContext, acts: Val[]): LoweredMulti {
   const { node } = ctx;
   const op = node.opType;
   if (op === 'Div') throw new UnsupportedOperatorError('Div', node.name, 'division by an activation');
+  // Every operand here is an activation: a constant among several activations would be dropped (and Mean's count wrong).
+  if (node.inputs.length !== acts.length)
+    throw new UnsupportedOperatorError(op, node.name, 'constant operands beside several activations');
   const outShape = broadcastShape(
     node,
     acts.map((v) => v.shape),

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync 
 import { dirname, resolve } from 'node:path';
 
 import { SingleBar } from 'cli-progress';
-import { JsonRpcProvider } from 'ethers';
+import { JsonRpcProvider, Wallet } from 'ethers';
 import type { Command } from 'commander';
 
 import {
@@ -11,6 +11,8 @@ import {
   checkInputOpening,
   checkOutputOpening,
   assertSetupRegistrable,
+  BATCH_SIZE_RANGE,
+  compileBatch,
   compileModel,
   inspectModel,
   contributePhase2,
@@ -22,6 +24,7 @@ import {
   ptauPowerFor,
   randomSalt,
   releaseCurves,
+  setupBatch,
   setupModel,
   sharedProver,
   startPhase2,
@@ -32,6 +35,7 @@ import {
   type CompileModelParameters,
   type InspectedModel,
 } from '@verity/circuits';
+import { decodeRevert, ModelRegistry__factory, toSolidityVerifyingKey } from '@verity/contracts';
 import { BaseError, InvalidArgumentError, readDeployment } from '@verity/core';
 import { L1_CHAIN_ID } from '@verity/rollup';
 import { publishModel, referenceOnnxFile } from '../actions/publishModel';
@@ -399,6 +403,109 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
             : `✔ ${compiled.manifest.name} registered on L1 (tx ${result.l1TxHash}, gas ${result.l1Gas}) and published to the sequencer`,
         );
         table([['model id', compiled.manifest.modelId]]);
+      } finally {
+        l1.destroy();
+        await finish();
+      }
+    });
+
+  const batchSize = (value: string): number => {
+    const k = Number(value);
+    const [min, max] = BATCH_SIZE_RANGE;
+    if (!/^[0-9]+$/.test(value) || k < min || k > max)
+      throw new InvalidArgumentError(`--size must be an integer in [${min}, ${max}], got '${value}'`);
+    return k;
+  };
+
+  modelOptions(
+    model
+      .command('batch')
+      .description('compile and set up the batch circuit of K copies of a model (one proof for up to K jobs)')
+      .argument('<model>'),
+  )
+    .requiredOption('--size <K>', 'slots in the batch circuit')
+    .option('--ptau <file>', 'a powers-of-tau ceremony file (default: a cached, INSECURE local one)')
+    .option('--force', 'redo the setup even if a verified one exists')
+    .option('--insecure-dev-setup', 'INSECURE, development only: proving key straight from toxic waste sampled here')
+    .action(async (name: string, options: SetupOptions & { size: string }) => {
+      const size = batchSize(options.size);
+      if (options.insecureDevSetup && options.ptau) throw new InvalidArgumentError('--insecure-dev-setup takes no --ptau');
+      if (options.ptau && !existsSync(options.ptau)) throw new InvalidArgumentError(`ptau file ${options.ptau} does not exist`);
+      const compiled = await resolveModel(name, options);
+      const batch = compileBatch(compiled, size);
+      if (options.insecureDevSetup)
+        say('  INSECURE development setup: whoever runs it could forge proofs; for tests and the local devnet only');
+      const progress = stepper(options.insecureDevSetup ? 'INSECURE dev setup' : 'setup', options.insecureDevSetup ? 5 : 6);
+      const result = await setupBatch(batch, {
+        ptauFile: options.ptau,
+        force: options.force,
+        insecureDevelopmentSetup: options.insecureDevSetup,
+        onProgress: progress.step,
+      });
+      progress.done();
+      await finish();
+      table([
+        ['batch circuit', `${batch.manifest.name}: ${batch.manifest.constraints.toLocaleString('en-US')} constraints`],
+        ['r1cs sha256', batch.manifest.r1csSha256],
+        ['zkey', result.zkey],
+        ['verification key', result.vkey],
+        [
+          'setup',
+          isDevelopmentSetup(result.setup) ? 'INSECURE development setup: tests and the local devnet only' : result.setup.ptau,
+        ],
+      ]);
+    });
+
+  modelOptions(
+    model
+      .command('register-batch')
+      .description("register a model's batch key (from `verity model batch`) on L1: the model's publisher only")
+      .argument('<model>'),
+  )
+    .requiredOption('--size <K>', 'slots in the batch circuit')
+    .option('--account <name>', 'devnet account of the publisher (e.g. deployer)')
+    .option('--key-file <file>', 'the publisher key: a hex key or a JSON keystore (VERITY_KEYSTORE_PASSWORD)')
+    .option('--deployment <file>', "deployment addresses JSON (default: the devnet's)")
+    .option('--allow-development-setup', 'accept an INSECURE development setup (honoured on the local devnet only)')
+    .action(async (name: string, options: RegisterOptions & { size: string }) => {
+      const size = batchSize(options.size);
+      const config = getConfig();
+      const compiled = await resolveModel(name, options, true);
+      const batch = compileBatch(compiled, size);
+      if (!batch.manifest.setup || !existsSync(batch.paths.zkey))
+        throw new InvalidArgumentError(
+          `the batch circuit of ${size} has no setup yet: run \`verity model batch ${name} --size ${size}\``,
+        );
+      const deployment = readDeployment(options.deployment ?? config.bridge.deploymentFile);
+      assertSetupRegistrable({
+        model: batch.manifest.name,
+        setup: batch.manifest.setup,
+        zkey: batch.paths.zkey,
+        chainId: deployment.l1.chainId,
+        developmentChainIds: options.allowDevelopmentSetup ? [L1_CHAIN_ID] : [],
+      });
+      const key = await resolvePrivateKey(options, config);
+      const l1 = new JsonRpcProvider(deployment.l1.rpcUrl, deployment.l1.chainId, { staticNetwork: true, cacheTimeout: -1 });
+      try {
+        const registry = ModelRegistry__factory.connect(deployment.verity!.l1.ModelRegistry, new Wallet(key, l1));
+        const modelId = BigInt(compiled.manifest.modelId);
+        const [existing] = await registry.batchKeyDataOf(modelId, size);
+        if (existing !== '0x0000000000000000000000000000000000000000') {
+          say(`✔ the batch key of ${size} for ${compiled.manifest.name} was already registered`);
+          return;
+        }
+        const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
+        const args = [modelId, size, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256] as const;
+        try {
+          await registry.registerBatchKey.staticCall(...args);
+        } catch (err) {
+          const reason = decodeRevert(err, registry.interface);
+          throw new InvalidArgumentError(`L1 refuses the batch key: ${reason ?? (err as Error).message}`);
+        }
+        const receipt = await (await registry.registerBatchKey(...args)).wait();
+        say(
+          `✔ batch key of ${size} for ${compiled.manifest.name} registered on L1 (tx ${receipt!.hash}, gas ${receipt!.gasUsed})`,
+        );
       } finally {
         l1.destroy();
         await finish();

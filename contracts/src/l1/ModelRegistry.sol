@@ -86,8 +86,9 @@ contract ModelRegistry is AccessControl {
     mapping(uint256 modelId => ModelInfo) private _infos;
     mapping(uint256 modelId => mapping(uint256 size => address keyData)) private _batchKeys;
 
-    /// @notice The largest batch circuit a key may be registered for.
-    uint256 public constant MAX_BATCH_SIZE = 256;
+    /// @notice The largest batch circuit a key may be registered for: the L2 release of a batch recomputes its
+    ///         Poseidon chain and pays every job in one transaction (~195k L2 gas per job), which must fit a block.
+    uint256 public constant MAX_BATCH_SIZE = 64;
 
     /// @notice A model was registered; its key lives in the code of `keyData`.
     event ModelRegistered(

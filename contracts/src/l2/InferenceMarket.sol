@@ -543,7 +543,8 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
                 emit JobReleaseSkipped(named.jobId, SkipReason.NotOpen);
                 continue;
             }
-            if (record.modelId != modelId) {
+            // The batch circuit does not range-check the prover: a zero one is skipped rather than block the batch.
+            if (record.modelId != modelId || named.prover == address(0)) {
                 emit JobReleaseSkipped(named.jobId, SkipReason.TermsMismatch);
                 continue;
             }
