@@ -205,6 +205,46 @@ contract MarketHandler is TestBase {
         ++calls;
     }
 
+    /// @notice Records a proven batch (one batch proof on L1) through the messenger and releases it: random known jobs
+    ///         (duplicates allowed) of one prover, random outputs, the batch's model taken from its first job, the
+    ///         hash computed as the batch circuit would over the market's own records.
+    function settleProven(uint256 seed, uint256 count) external {
+        if (jobIds.length == 0) return;
+        count = bound(count, 1, 6);
+        address prover = provers[seed % provers.length];
+        InferenceMarket.ProvenJob[] memory jobs = new InferenceMarket.ProvenJob[](count);
+        uint256[] memory words = new uint256[](4 * count);
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 h = uint256(keccak256(abi.encode("proven", seed, i)));
+            uint256 jobId = jobIds[h % jobIds.length];
+            jobs[i] = InferenceMarket.ProvenJob(jobId, prover, (h >> 8) % SNARK_SCALAR_FIELD);
+            words[4 * i] = jobId;
+            words[4 * i + 1] = uint160(prover);
+            words[4 * i + 2] = market.job(jobId).inputCommitment;
+            words[4 * i + 3] = jobs[i].outputCommitment;
+        }
+        uint256 modelId = terms[jobs[0].jobId].modelId;
+        uint256 batchId = nextBatchId;
+        bytes memory message = abi.encodeCall(
+            InferenceMarket.recordProvenBatch, (batchId, modelId, market.poseidon().chain(words), count)
+        );
+        if (!messenger.relayMessage(l1Settlement, address(market), message)) return; // paused: the message waits
+        ++nextBatchId;
+        market.releaseProvenBatch(batchId, jobs); // reverts while paused: call discarded, the recording with it
+
+        for (uint256 i = 0; i < count; ++i) {
+            Terms storage t = terms[jobs[i].jobId];
+            if (!t.open || t.modelId != modelId) continue;
+            t.open = false;
+            ++releaseCount[jobs[i].jobId];
+            ghostEscrow -= t.reward + t.fee;
+            ghostPaidTo[prover] += t.reward;
+            ghostPaidToProvers += t.reward;
+            ghostFees += t.fee;
+        }
+        ++calls;
+    }
+
     function refund(uint256 jobSeed) external {
         if (jobIds.length == 0) return;
         uint256 jobId = jobIds[jobSeed % jobIds.length];
