@@ -1,37 +1,22 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-
-import {ICrossDomainMessenger, ISettledBatchReceiver} from "../src/common/ICrossDomainMessenger.sol";
+import {ISettledBatchReceiver} from "../src/common/ICrossDomainMessenger.sol";
 import {Job} from "../src/common/Job.sol";
 import {BN254_P, G1Point, G2Point, Proof, VerifyingKey} from "../src/l1/Groth16.sol";
 import {InferenceSettlement} from "../src/l1/InferenceSettlement.sol";
 import {ModelRegistry} from "../src/l1/ModelRegistry.sol";
 import {InferenceMarket} from "../src/l2/InferenceMarket.sol";
-import {PoseidonT6} from "../src/l2/generated/PoseidonT6.sol";
-import {Fixtures} from "./utils/Fixtures.sol";
-import {MockL1Messenger, MockL2Messenger, MockVTY} from "./utils/Mocks.sol";
+import {FlowFixture} from "./utils/FlowFixture.sol";
+import {MockL1Messenger} from "./utils/Mocks.sol";
 
 /// @notice The batch-proof path with a real batch proof (the e2e suite proves the 4 flow jobs, served by one prover,
 ///         in one batch circuit of 8 slots): batch keys in the registry, one verification on L1 for the whole batch,
 ///         and the L2 market recomputing the batch's Poseidon hash from its own records before paying. Each attack
 ///         below must fail: another count, another hash, a malformed or swapped proof, a key no one vouched for,
 ///         jobs named out of order or with another output, a job that was never opened, a second release.
-contract ProvenBatchTest is Fixtures {
-    uint256 internal constant ALICE_KEY = 0xA11CE;
-    address internal constant TREASURY = address(0x7EA5);
-    address internal constant ADMIN = address(0xAD);
+contract ProvenBatchTest is FlowFixture {
     address internal constant MALLORY = address(0xBAD);
-
-    ModelRegistry internal registry;
-    MockL1Messenger internal l1Messenger;
-    InferenceSettlement internal settlement;
-    MockVTY internal token;
-    MockL2Messenger internal l2Messenger;
-    PoseidonT6 internal poseidon;
-    InferenceMarket internal market;
-    address internal alice;
 
     uint256 internal size;
     uint256 internal count;
@@ -44,33 +29,8 @@ contract ProvenBatchTest is Fixtures {
         count = vm.parseJsonUint(fixtures, ".batch.count");
         hash = vm.parseJsonUint(fixtures, ".batch.hash");
         prover = vm.parseJsonAddress(fixtures, ".batch.prover");
-        vm.chainId(vm.parseJsonUint(fixtures, ".flow.chainId"));
-
-        token = new MockVTY();
-        l2Messenger = new MockL2Messenger();
-        poseidon = new PoseidonT6();
-        // The flow jobs' ids were derived for the market the flow deployer creates first.
-        vm.prank(vm.parseJsonAddress(fixtures, ".flow.deployer"));
-        market = new InferenceMarket(
-            IERC20(address(token)), ICrossDomainMessenger(address(l2Messenger)), TREASURY, 250, 1 hours, ADMIN, poseidon
-        );
-        assertEq(address(market), vm.parseJsonAddress(fixtures, ".flow.market"), "market address");
-
-        registry = new ModelRegistry(ADMIN, 1 days);
-        registry.registerModel(modelId(0), verifyingKey(0), modelInfo(0));
+        deployFlow();
         registry.registerBatchKey(modelId(0), size, batchKey(), circuitSha256());
-        l1Messenger = new MockL1Messenger();
-        settlement =
-            new InferenceSettlement(registry, ICrossDomainMessenger(address(l1Messenger)), address(market), 300_000);
-        vm.prank(ADMIN);
-        market.setL1Settlement(address(settlement));
-
-        alice = vm.addr(ALICE_KEY);
-        token.mint(alice, 1_000 ether);
-        vm.startPrank(alice);
-        token.approve(address(market), type(uint256).max);
-        market.deposit(1_000 ether);
-        vm.stopPrank();
     }
 
     // ------------------------------------------------------------ fixtures
@@ -115,25 +75,10 @@ contract ProvenBatchTest is Fixtures {
         bytes[] memory sigs = new bytes[](to - from);
         for (uint256 i = from; i < to; ++i) {
             (Job memory job,) = provenJob(".flowJobs", i);
-            string memory base = string.concat(".flow.requests[", vm.toString(i), "]");
-            requests[i - from] = InferenceMarket.OpenRequest({
-                modelId: job.modelId,
-                inputCommitment: job.inputCommitment,
-                reward: vm.parseJsonUint(fixtures, string.concat(base, ".reward")),
-                maxFee: vm.parseJsonUint(fixtures, string.concat(base, ".maxFee")),
-                deadline: uint64(vm.parseJsonUint(fixtures, string.concat(base, ".deadline"))),
-                nonce: vm.parseJsonUint(fixtures, string.concat(base, ".nonce")),
-                requester: alice
-            });
-            (uint8 v, bytes32 r, bytes32 s) = vm.sign(ALICE_KEY, market.hashJobRequest(requests[i - from]));
-            sigs[i - from] = abi.encodePacked(r, s, v);
+            requests[i - from] = flowRequest(i, job.modelId, job.inputCommitment);
+            sigs[i - from] = signRequest(requests[i - from]);
         }
         market.openJobs(requests, sigs);
-    }
-
-    function relayLast() internal returns (bool) {
-        MockL1Messenger.Sent memory sent = l1Messenger.sent(l1Messenger.sentCount() - 1);
-        return l2Messenger.relayMessage(sent.sender, sent.target, sent.message);
     }
 
     function settle() internal returns (uint256) {
