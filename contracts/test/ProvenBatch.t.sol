@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ISettledBatchReceiver} from "../src/common/ICrossDomainMessenger.sol";
+import {ICrossDomainMessenger, ISettledBatchReceiver} from "../src/common/ICrossDomainMessenger.sol";
 import {Job} from "../src/common/Job.sol";
 import {BN254_P, G1Point, G2Point, Proof, VerifyingKey} from "../src/l1/Groth16.sol";
 import {InferenceSettlement} from "../src/l1/InferenceSettlement.sol";
@@ -31,6 +31,8 @@ contract ProvenBatchTest is FlowFixture {
         prover = vm.parseJsonAddress(fixtures, ".batch.prover");
         deployFlow();
         registry.registerBatchKey(modelId(0), size, batchKey(), circuitSha256());
+        // The key becomes usable the registry's deactivation delay (1 day here) after registration.
+        vm.warp(block.timestamp + 1 days);
     }
 
     // ------------------------------------------------------------ fixtures
@@ -88,9 +90,9 @@ contract ProvenBatchTest is FlowFixture {
     // ------------------------------------------------------------ registry
 
     function test_registry_storesTheBatchKeyOncePerSizeForThePublisherOnly() public {
-        (address keyData, bool active) = registry.batchKeyDataOf(modelId(0), size);
+        (address keyData, bool active,) = registry.batchKeyDataOf(modelId(0), size);
         assertTrue(keyData != address(0) && active, "registered and active");
-        (keyData,) = registry.batchKeyDataOf(modelId(0), size * 2);
+        (keyData,,) = registry.batchKeyDataOf(modelId(0), size * 2);
         assertEq(keyData, address(0), "no key for another size");
 
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.BatchKeyAlreadyRegistered.selector, modelId(0), size));
@@ -179,8 +181,25 @@ contract ProvenBatchTest is FlowFixture {
         vm.prank(ADMIN);
         registry.deactivateModel(modelId(0));
         vm.warp(block.timestamp + 1 days);
-        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.ModelNotActive.selector, 0, modelId(0)));
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.BatchKeyNotActive.selector, modelId(0), size));
         settle();
+    }
+
+    function test_settle_refusesABatchKeyBeforeItsActivationDelay() public {
+        // A key added under jobs already open cannot settle them until watchers had the delay to check it.
+        ModelRegistry fresh = new ModelRegistry(ADMIN, 1 days);
+        fresh.registerModel(modelId(0), verifyingKey(0), modelInfo(0));
+        fresh.registerBatchKey(modelId(0), size, batchKey(), circuitSha256());
+        InferenceSettlement early =
+            new InferenceSettlement(fresh, ICrossDomainMessenger(address(l1Messenger)), address(market), 300_000);
+        (, bool active, uint64 activatesAt) = fresh.batchKeyDataOf(modelId(0), size);
+        assertFalse(active, "not yet active");
+        assertEq(activatesAt, block.timestamp + 1 days, "active after the delay");
+        Proof memory proof = batchProof();
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.BatchKeyNotActive.selector, modelId(0), size));
+        early.settleProvenBatch(modelId(0), size, count, hash, proof);
+        vm.warp(activatesAt);
+        early.settleProvenBatch(modelId(0), size, count, hash, proof);
     }
 
     // ------------------------------------------------------------ L2 release

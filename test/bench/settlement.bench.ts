@@ -48,7 +48,7 @@ import {
 import { ProverDaemon } from '@verity/prover';
 import { devnetRoleKey } from '@verity/rollup';
 import { DataSource } from 'typeorm';
-import { startTestDevnet } from '../helpers/devnet';
+import { advanceL1Time, startTestDevnet } from '../helpers/devnet';
 import { bridgeVty, fundMarket, publishModel, signJob, stakeProver, startTestSequencer } from '../helpers/market';
 
 const PROOFS = Number(process.env.BENCH_PROOFS ?? 8);
@@ -236,6 +236,7 @@ async function main(): Promise<void> {
       const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
       const modelId = BigInt(batchModel.manifest.modelId);
       await (await registry.registerBatchKey(modelId, K, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256)).wait();
+      await advanceL1Time(devnet, Number(await registry.deactivationDelay()) + 1); // the key's activation delay
       const prover = BigInt(Wallet.createRandom().address);
       const slots = Array.from({ length: K }, (_, i) => ({
         xq: quantizeInput(batchModel.program, sample(batchModel.manifest.name, i)),

@@ -506,6 +506,8 @@ describe('the inference market on the devnet', () => {
     const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, publisher);
     const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
     await (await registry.registerBatchKey(modelId, K, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256)).wait();
+    // The key is usable after the registry's delay (watchers check a key added under open jobs).
+    await advanceL1Time(devnet, Number(await registry.deactivationDelay()) + 1);
 
     const proved = await proveBatch(
       batch,

@@ -516,9 +516,11 @@ describe('models, provers and verification against a hostile party', () => {
       const registered = await register('deployer', true);
       expect(registered).toMatchObject({ code: 0 });
       expect(registered.stdout).toMatch(/batch key of 4 for iris-mlp registered on L1/);
-      const [keyData, active] = await registry.batchKeyDataOf(BigInt(modelId), 4);
+      const [keyData, active, activatesAt] = await registry.batchKeyDataOf(BigInt(modelId), 4);
       expect(keyData).not.toBe(ZeroAddress);
-      expect(active).toBe(true);
+      // Usable only after the registry's delay, so watchers can check a key added under jobs already open.
+      expect(active).toBe(false);
+      expect(registered.stdout).toContain(new Date(Number(activatesAt) * 1000).toISOString());
       expect((await register('deployer', true)).stdout).toMatch(/already registered/);
     }, 300_000);
   });

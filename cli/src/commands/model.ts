@@ -506,6 +506,8 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
         say(
           `✔ batch key of ${size} for ${compiled.manifest.name} registered on L1 (tx ${receipt!.hash}, gas ${receipt!.gasUsed})`,
         );
+        const [, , activatesAt] = await registry.batchKeyDataOf(modelId, size);
+        table([['usable for settlement from', new Date(Number(activatesAt) * 1000).toISOString()]]);
       } finally {
         l1.destroy();
         await finish();

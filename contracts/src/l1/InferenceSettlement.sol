@@ -91,6 +91,9 @@ contract InferenceSettlement {
     error InvalidProof(uint256 index);
     /// @notice The model has no batch key of this size.
     error BatchKeyNotRegistered(uint256 modelId, uint256 size);
+    /// @notice The batch key is not usable now: its activation delay has not passed, or the model stopped accepting
+    ///         settlement.
+    error BatchKeyNotActive(uint256 modelId, uint256 size);
     /// @notice A batch proof covers 1 to `size` jobs.
     error BatchCountOutOfRange(uint256 count, uint256 size);
     /// @notice The batch proof does not verify for these public signals.
@@ -153,9 +156,9 @@ contract InferenceSettlement {
         if (modelId >= SNARK_SCALAR_FIELD) revert SignalOutOfField(0, 0);
         if (count == 0 || count > size) revert BatchCountOutOfRange(count, size);
         if (batchHash >= SNARK_SCALAR_FIELD) revert SignalOutOfField(0, 2);
-        (address keyData, bool active) = registry.batchKeyDataOf(modelId, size);
+        (address keyData, bool active,) = registry.batchKeyDataOf(modelId, size);
         if (keyData == address(0)) revert BatchKeyNotRegistered(modelId, size);
-        if (!active) revert ModelNotActive(0, modelId);
+        if (!active) revert BatchKeyNotActive(modelId, size);
         uint256[BATCH_KEY_WORDS] memory key = loadBatchKeyWords(keyData);
         if (!verifyBatchGroth16(key, count, batchHash, proof)) revert InvalidBatchProof();
 

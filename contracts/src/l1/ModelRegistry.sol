@@ -84,7 +84,13 @@ contract ModelRegistry is AccessControl {
 
     mapping(uint256 modelId => Model) private _models;
     mapping(uint256 modelId => ModelInfo) private _infos;
-    mapping(uint256 modelId => mapping(uint256 size => address keyData)) private _batchKeys;
+    /// @dev A batch key and the block timestamp from which settlement may use it.
+    struct BatchKey {
+        address keyData;
+        uint64 activatesAt;
+    }
+
+    mapping(uint256 modelId => mapping(uint256 size => BatchKey)) private _batchKeys;
 
     /// @notice The largest batch circuit a key may be registered for: the L2 release of a batch recomputes its
     ///         Poseidon chain and pays every job in one transaction (~195k L2 gas per job), which must fit a block.
@@ -100,7 +106,10 @@ contract ModelRegistry is AccessControl {
         string name
     );
     /// @notice The publisher registered the key of the model's batch circuit of `size` slots (r1cs `circuitSha256`).
-    event BatchKeyRegistered(uint256 indexed modelId, uint256 indexed size, address keyData, bytes32 circuitSha256);
+    ///         Settlement may use it from `activatesAt`.
+    event BatchKeyRegistered(
+        uint256 indexed modelId, uint256 indexed size, address keyData, bytes32 circuitSha256, uint64 activatesAt
+    );
     /// @notice The model's deactivation was scheduled by its publisher or an admin (`by`): it stops accepting
     ///         settlement at `deactivatesAt` (a block timestamp) and stays active until then.
     event ModelDeactivationScheduled(uint256 indexed modelId, address indexed by, uint64 deactivatesAt);
@@ -182,7 +191,9 @@ contract ModelRegistry is AccessControl {
     /// @dev Publisher only, once per size: a batch key is trusted exactly like the model key (it says "these are
     ///      inferences of this model"), so only whoever vouched for the model may add one, and `circuitSha256` (the
     ///      batch r1cs's SHA-256, which anyone can rebuild from the model) is recorded for requesters to check. The
-    ///      key gets every check `registerModel` makes, with 4 IC points.
+    ///      key gets every check `registerModel` makes, with 4 IC points. It becomes usable `deactivationDelay`
+    ///      after registration: a key added under jobs already open cannot settle them before anyone watching could
+    ///      check it against the model and have an admin deactivate the model.
     /// @param modelId A registered model.
     /// @param size The batch circuit's slot count K, in [1, MAX_BATCH_SIZE].
     /// @param vk The batch circuit's verifying key, G2 points in precompile order.
@@ -192,22 +203,30 @@ contract ModelRegistry is AccessControl {
         if (model.keyData == address(0)) revert ModelNotRegistered(modelId);
         if (msg.sender != model.publisher) revert NotPublisher(modelId, msg.sender);
         if (size == 0 || size > MAX_BATCH_SIZE) revert BatchSizeOutOfRange(size);
-        if (_batchKeys[modelId][size] != address(0)) revert BatchKeyAlreadyRegistered(modelId, size);
+        if (_batchKeys[modelId][size].keyData != address(0)) revert BatchKeyAlreadyRegistered(modelId, size);
         if (vk.ic.length != 4) revert WrongIcCount(vk.ic.length);
         (uint256 fx, uint256 fy) = _checkKey(vk, modelId);
         address keyData = _storeKey(
             bytes.concat(abi.encode(vk.alpha1, vk.beta2, vk.gamma2, vk.delta2, fx, fy), abi.encode(vk.ic[2], vk.ic[3]))
         );
-        _batchKeys[modelId][size] = keyData;
-        emit BatchKeyRegistered(modelId, size, keyData, circuitSha256);
+        uint64 activatesAt = uint64(block.timestamp) + deactivationDelay;
+        _batchKeys[modelId][size] = BatchKey({keyData: keyData, activatesAt: activatesAt});
+        emit BatchKeyRegistered(modelId, size, keyData, circuitSha256, activatesAt);
     }
 
-    /// @notice The batch key of `size` slots for model `modelId` and whether the model accepts settlement.
+    /// @notice The batch key of `size` slots for model `modelId`, and whether settlement may use it: the key's
+    ///         activation time has come and the model accepts settlement.
     /// @return keyData The data contract holding the batch key (zero if none is registered).
-    /// @return active Whether the model accepts settlement.
-    function batchKeyDataOf(uint256 modelId, uint256 size) external view returns (address keyData, bool active) {
-        keyData = _batchKeys[modelId][size];
-        active = keyData != address(0) && _activeAt(_models[modelId].deactivatesAt);
+    /// @return active Whether settlement may use the key now.
+    /// @return activatesAt When the key becomes (or became) usable (0 if none is registered).
+    function batchKeyDataOf(uint256 modelId, uint256 size)
+        external
+        view
+        returns (address keyData, bool active, uint64 activatesAt)
+    {
+        BatchKey storage key = _batchKeys[modelId][size];
+        (keyData, activatesAt) = (key.keyData, key.activatesAt);
+        active = keyData != address(0) && block.timestamp >= activatesAt && _activeAt(_models[modelId].deactivatesAt);
     }
 
     /// @notice Schedules model `modelId` to stop accepting settlement `deactivationDelay` seconds from now; until
