@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {ICrossDomainMessenger, ISettledBatchReceiver} from "../src/common/ICrossDomainMessenger.sol";
 import {Job} from "../src/common/Job.sol";
-import {BN254_P, G1Point, G2Point, Proof, VerifyingKey} from "../src/l1/Groth16.sol";
+import {BN254_P, Proof, VerifyingKey} from "../src/l1/Groth16.sol";
 import {InferenceSettlement} from "../src/l1/InferenceSettlement.sol";
 import {ModelRegistry} from "../src/l1/ModelRegistry.sol";
 import {InferenceMarket} from "../src/l2/InferenceMarket.sol";
@@ -37,17 +37,9 @@ contract ProvenBatchTest is FlowFixture {
 
     // ------------------------------------------------------------ fixtures
 
-    /// @dev 22 words: α(2), β(4), γ(4), δ(4), IC₀..IC₃(8).
-    function batchKey() internal view returns (VerifyingKey memory vk) {
-        uint256[] memory w = vm.parseJsonUintArray(fixtures, ".batch.vk");
-        vk.alpha1 = G1Point(w[0], w[1]);
-        vk.beta2 = G2Point([w[2], w[3]], [w[4], w[5]]);
-        vk.gamma2 = G2Point([w[6], w[7]], [w[8], w[9]]);
-        vk.delta2 = G2Point([w[10], w[11]], [w[12], w[13]]);
-        vk.ic = new G1Point[](4);
-        for (uint256 j = 0; j < 4; ++j) {
-            vk.ic[j] = G1Point(w[14 + 2 * j], w[15 + 2 * j]);
-        }
+    /// @dev The batch circuit's key: 22 words, IC₀..IC₃.
+    function batchKey() internal view returns (VerifyingKey memory) {
+        return keyFromWords(vm.parseJsonUintArray(fixtures, ".batch.vk"));
     }
 
     function circuitSha256() internal view returns (bytes32) {

@@ -60,15 +60,12 @@ const forgeBin = join(
 const g2 = (p: string[][]): string[] => [p[0]![1]!, p[0]![0]!, p[1]![1]!, p[1]![0]!];
 const g1 = (p: string[]): string[] => [p[0]!, p[1]!];
 
-/** α(2), β(4), γ(4), δ(4), IC₀..IC₅(12): 26 decimal words. */
-function keyWords(vk: VerificationKey): string[] {
-  if (vk.IC.length !== 6) throw new Error(`expected 6 IC points, got ${vk.IC.length}`);
-  return [...g1(vk.vk_alpha_1), ...g2(vk.vk_beta_2), ...g2(vk.vk_gamma_2), ...g2(vk.vk_delta_2), ...vk.IC.flatMap((p) => g1(p))];
-}
-
-/** α(2), β(4), γ(4), δ(4), IC₀..IC₃(8): a batch circuit's key, 22 decimal words. */
-function batchKeyWords(vk: VerificationKey): string[] {
-  if (vk.IC.length !== 4) throw new Error(`expected 4 IC points, got ${vk.IC.length}`);
+/**
+ * α(2), β(4), γ(4), δ(4), then the IC points as decimal words: a model key has 6 (5 public signals), a batch
+ * circuit's key 4 (modelId, count, batchHash).
+ */
+function keyWords(vk: VerificationKey, icPoints = 6): string[] {
+  if (vk.IC.length !== icPoints) throw new Error(`expected ${icPoints} IC points, got ${vk.IC.length}`);
   return [...g1(vk.vk_alpha_1), ...g2(vk.vk_beta_2), ...g2(vk.vk_gamma_2), ...g2(vk.vk_delta_2), ...vk.IC.flatMap((p) => g1(p))];
 }
 
@@ -237,7 +234,7 @@ describe('settlement contracts: forge suite over real Groth16 proofs', () => {
       flowJobs,
       batch: {
         size: BATCH_SIZE,
-        vk: batchKeyWords(batchVk),
+        vk: keyWords(batchVk, 4),
         circuitSha256: '0x' + batch.manifest.r1csSha256,
         count: batchProof.publicSignals[1],
         hash: batchProof.publicSignals[2],

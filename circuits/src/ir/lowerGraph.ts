@@ -14,7 +14,7 @@ import {
   type Lowered,
 } from './lowerLayout';
 import { lowerExpand, lowerGatherOp, lowerSlice, lowerSplit, lowerTile } from './lowerGather';
-import { lowerMulti, MULTI_OPS, type Producer, type Val, type Wired } from './lowerMulti';
+import { lowerMulti, MULTI_OPS, type LoweredMulti, type Producer, type Val, type Wired } from './lowerMulti';
 import { lowerNormalization, NORMALIZATION_OPS } from './lowerNormalization';
 import { lowerAveragePool, lowerConv, lowerConvTranspose, lowerGlobalAveragePool, lowerMaxPool } from './lowerSpatial';
 import { constant, int, normalizeAxes, refuseBatchAxis, strides, type NodeContext, type Value } from './nodeAttributes';
@@ -423,23 +423,19 @@ export function lowerGraph(onnxGraph: OnnxGraph): Program {
       }
       values.set(out, { name: out, shape: lowered.shape, from });
     };
+    // A node lowered to its own small DAG: its last layer computes the output.
+    const dag = (lowered: LoweredMulti, out: string) => {
+      wired.push(...lowered.wired);
+      values.set(out, { name: out, shape: lowered.shape, from: lowered.wired[lowered.wired.length - 1]!.layer });
+    };
     if (HEADS.has(node.opType)) {
       if (node.outputs[0] !== outputName) throw new UnsupportedOperatorError(node.opType, node.name, 'only on the graph output');
       ({ head, headLayout } = headOf(ctx));
       values.set(node.outputs[0]!, { ...acts[0]!, name: node.outputs[0]! });
     } else if (MULTI_OPS.has(node.opType) && (acts.length > 1 || node.opType === 'Concat')) {
-      const lowered = lowerMulti({ graph, node, batch }, acts);
-      wired.push(...lowered.wired);
-      const last = lowered.wired[lowered.wired.length - 1]!.layer;
-      values.set(node.outputs[0]!, { name: node.outputs[0]!, shape: lowered.shape, from: last });
+      dag(lowerMulti({ graph, node, batch }, acts), node.outputs[0]!);
     } else if (NORMALIZATION_OPS.has(node.opType) && acts.length === 1) {
-      const lowered = lowerNormalization(ctx, acts[0]!);
-      wired.push(...lowered.wired);
-      values.set(node.outputs[0]!, {
-        name: node.outputs[0]!,
-        shape: lowered.shape,
-        from: lowered.wired[lowered.wired.length - 1]!.layer,
-      });
+      dag(lowerNormalization(ctx, acts[0]!), node.outputs[0]!);
     } else if (acts.length > 1) {
       throw new UnsupportedOperatorError(node.opType, node.name, `${acts.length} activation inputs (it takes one)`);
     } else if (node.opType === 'Split') {

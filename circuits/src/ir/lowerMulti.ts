@@ -42,6 +42,18 @@ function broadcastMap(outShape: number[], inShape: number[]): Int32Array {
   return gather(outShape, (c) => c.reduce((src, x, a) => src + (inShape[a] === 1 ? 0 : x) * inStrides[a]!, 0));
 }
 
+/**
+ * The operands of a product or a max, side by side: a gather of the whole concatenation (free while the operands'
+ * scales agree; quantize aligns them otherwise).
+ */
+export const operandsOf = (node: OnnxNode, total: number): Layer => ({
+  kind: 'permute',
+  name: `${node.name}/operands`,
+  ops: [],
+  outShape: [total],
+  map: Int32Array.from({ length: total }, (_, i) => i),
+});
+
 /** Offsets of each activation in the concatenation of all of them. */
 const offsets = (acts: Val[]): number[] => {
   let at = 0;
@@ -97,14 +109,7 @@ function lowerElementwise(ctx: MultiContext, acts: Val[]): LoweredMulti {
       const layer: Layer = { kind: 'mul', name: node.name, ops: ['Mul'], outShape, left: maps[0]!, right: maps[1]! };
       return { wired: [{ layer, from: [acts[0]!.from] }], shape: outShape };
     }
-    const total = at[1]! + size(acts[1]!.shape);
-    const concat: Layer = {
-      kind: 'permute',
-      name: `${node.name}/operands`,
-      ops: [],
-      outShape: [total],
-      map: Int32Array.from({ length: total }, (_, i) => i),
-    };
+    const concat = operandsOf(node, at[1]! + size(acts[1]!.shape));
     const mul: Layer = {
       kind: 'mul',
       name: node.name,
@@ -130,13 +135,7 @@ function lowerElementwise(ctx: MultiContext, acts: Val[]): LoweredMulti {
         [total],
         Array.from({ length: total }, (_, i) => ({ idx: Int32Array.of(i), w: Float64Array.of(-1), b: 0 })),
       )
-    : {
-        kind: 'permute',
-        name: `${node.name}/operands`,
-        ops: [],
-        outShape: [total],
-        map: Int32Array.from({ length: total }, (_, i) => i),
-      };
+    : operandsOf(node, total);
   const max: Layer = {
     kind: 'max',
     name: node.name,

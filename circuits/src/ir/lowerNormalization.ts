@@ -1,5 +1,5 @@
 import { OnnxParseError, UnsupportedOperatorError } from '../errors';
-import type { Val, LoweredMulti, Wired } from './lowerMulti';
+import { operandsOf, type LoweredMulti, type Val, type Wired } from './lowerMulti';
 import { gather } from './lowerLayout';
 import { constant, int, normalizeAxes, refuseBatchAxis, strides, type NodeContext } from './nodeAttributes';
 import { size, type AffineRow, type Layer } from './types';
@@ -103,13 +103,7 @@ export function lowerNormalization(ctx: NodeContext, act: Val): LoweredMulti {
     outShape: [groups],
     activation: { op: 'InvSqrt', floor: eps },
   };
-  const operands: Layer = {
-    kind: 'permute',
-    name: `${node.name}/operands`,
-    ops: [],
-    outShape: [n + groups],
-    map: Int32Array.from({ length: n + groups }, (_, i) => i),
-  };
+  const operands = operandsOf(node, n + groups);
   const normalized: Layer = {
     kind: 'mul',
     name: `${node.name}/normalized`,

@@ -533,28 +533,15 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
 
     /// @dev Pays every Open job of the batch's model; skips the others.
     function _payProven(uint256 batchId, uint256 modelId, ProvenJob[] calldata jobs) private {
-        uint256 paid = 0;
-        uint256 totalReward = 0;
-        uint256 totalFee = 0;
+        Payout memory payout;
         for (uint256 i = 0; i < jobs.length; ++i) {
             ProvenJob calldata named = jobs[i];
             MarketJob storage record = _jobs[named.jobId];
-            if (record.status != JobStatus.Open) {
-                emit JobReleaseSkipped(named.jobId, SkipReason.NotOpen);
-                continue;
-            }
             // The batch circuit does not range-check the prover: a zero one is skipped rather than block the batch.
-            if (record.modelId != modelId || named.prover == address(0)) {
-                emit JobReleaseSkipped(named.jobId, SkipReason.TermsMismatch);
-                continue;
-            }
-            (uint256 reward, uint256 fee) = _release(record, batchId, named.jobId, named.prover, named.outputCommitment);
-            ++paid;
-            totalReward += reward;
-            totalFee += fee;
+            bool termsMatch = record.modelId == modelId && named.prover != address(0);
+            _payJob(payout, record, termsMatch, batchId, named.jobId, named.prover, named.outputCommitment);
         }
-        if (totalFee > 0) token.safeTransfer(treasury, totalFee);
-        emit BatchReleased(batchId, paid, totalReward, totalFee);
+        _closeBatch(batchId, payout);
     }
 
     /// @notice Pays the jobs of a recorded batch. Anyone may call it with the batch's jobs (from the L1 event or the
@@ -572,29 +559,51 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
         if (actual != expected) revert BatchHashMismatch(batchId, expected, actual);
         batch.released = true;
 
-        uint256 paid = 0;
-        uint256 totalReward = 0;
-        uint256 totalFee = 0;
+        Payout memory payout;
         for (uint256 i = 0; i < jobs.length; ++i) {
             Job calldata settled = jobs[i];
             MarketJob storage record = _jobs[settled.jobId];
-            if (record.status != JobStatus.Open) {
-                emit JobReleaseSkipped(settled.jobId, SkipReason.NotOpen);
-                continue;
-            }
-            if (record.modelId != settled.modelId || record.inputCommitment != settled.inputCommitment) {
-                emit JobReleaseSkipped(settled.jobId, SkipReason.TermsMismatch);
-                continue;
-            }
-            (uint256 reward, uint256 fee) =
-                _release(record, batchId, settled.jobId, settled.prover, settled.outputCommitment);
-            ++paid;
-            totalReward += reward;
-            totalFee += fee;
+            bool termsMatch = record.modelId == settled.modelId && record.inputCommitment == settled.inputCommitment;
+            _payJob(payout, record, termsMatch, batchId, settled.jobId, settled.prover, settled.outputCommitment);
         }
-        // One transfer for the whole batch's fees.
-        if (totalFee > 0) token.safeTransfer(treasury, totalFee);
-        emit BatchReleased(batchId, paid, totalReward, totalFee);
+        _closeBatch(batchId, payout);
+    }
+
+    /// @dev What a release has paid so far: jobs, rewards, fees.
+    struct Payout {
+        uint256 paid;
+        uint256 reward;
+        uint256 fee;
+    }
+
+    /// @dev One job of a release: skipped (with the reason) unless Open and on the terms it was opened with.
+    function _payJob(
+        Payout memory payout,
+        MarketJob storage record,
+        bool termsMatch,
+        uint256 batchId,
+        uint256 jobId,
+        address prover,
+        uint256 outputCommitment
+    ) private {
+        if (record.status != JobStatus.Open) {
+            emit JobReleaseSkipped(jobId, SkipReason.NotOpen);
+            return;
+        }
+        if (!termsMatch) {
+            emit JobReleaseSkipped(jobId, SkipReason.TermsMismatch);
+            return;
+        }
+        (uint256 reward, uint256 fee) = _release(record, batchId, jobId, prover, outputCommitment);
+        ++payout.paid;
+        payout.reward += reward;
+        payout.fee += fee;
+    }
+
+    /// @dev Ends a release: one transfer for the whole batch's fees, and the summary event.
+    function _closeBatch(uint256 batchId, Payout memory payout) private {
+        if (payout.fee > 0) token.safeTransfer(treasury, payout.fee);
+        emit BatchReleased(batchId, payout.paid, payout.reward, payout.fee);
     }
 
     /// @dev Ends an Open job as Released and pays its prover the reward (the fee is paid per batch by the caller).

@@ -32,14 +32,14 @@ abstract contract Fixtures is TestBase {
         return _key(string.concat(".models[", vm.toString(m), "].modelId"));
     }
 
-    /// @dev 26 words: α(2), β(4), γ(4), δ(4), IC₀..IC₅(12).
+    /// @dev α(2), β(4), γ(4), δ(4), then the IC points: 26 words for a model key (IC₀..IC₅), 22 for a batch key.
     function keyFromWords(uint256[] memory w) internal pure returns (VerifyingKey memory vk) {
         vk.alpha1 = G1Point(w[0], w[1]);
         vk.beta2 = G2Point([w[2], w[3]], [w[4], w[5]]);
         vk.gamma2 = G2Point([w[6], w[7]], [w[8], w[9]]);
         vk.delta2 = G2Point([w[10], w[11]], [w[12], w[13]]);
-        vk.ic = new G1Point[](6);
-        for (uint256 j = 0; j < 6; ++j) {
+        vk.ic = new G1Point[]((w.length - 14) / 2);
+        for (uint256 j = 0; j < vk.ic.length; ++j) {
             vk.ic[j] = G1Point(w[14 + 2 * j], w[15 + 2 * j]);
         }
     }
