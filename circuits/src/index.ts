@@ -62,6 +62,7 @@ export type { Program } from './ir/types';
 export type { ModelInterface, QuantProgram } from './quantize/types';
 export { modelInterfaceOf } from './model/modelInterfaceOf';
 export { loadModelFiles, type LoadModelFilesParameters } from './model/loadModelFiles';
+export { programFromJson, programToJson } from './model/serialize';
 export { modelPaths, type ModelPaths } from './paths';
 export { REFERENCE_MODELS, referenceCompileParameters, type ReferenceModel } from '../models/referenceModels';
 export { loadMnist } from '../models/mnistData';
@@ -84,5 +85,6 @@ export {
   setupBatch,
   type BatchManifest,
   type CompiledBatch,
+  type ProveBatchOptions,
   type ProveBatchReturnType,
 } from './batch/compileBatch';

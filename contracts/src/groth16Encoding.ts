@@ -1,3 +1,5 @@
+import { bn254 } from '@noble/curves/bn254';
+
 /**
  * snarkjs JSON (decimal strings, G2 as [c0, c1]) ⇄ the Solidity structs of Groth16.sol (G2 in the EIP-197 precompile
  * order, imaginary part first). One place for the swap: getting it wrong makes every proof fail, or a key mismatch.
@@ -92,4 +94,39 @@ export function fromSolidityVerifyingKey(vk: {
     vk_delta_2: g2(vk.delta2),
     IC: vk.ic.map(g1),
   };
+}
+
+/** Words of a batch key as ModelRegistry stores it: α(2), β(4), γ(4), δ(4), IC0 + modelId·IC1 (2), IC2(2), IC3(2). */
+const BATCH_KEY_WORDS = 20;
+
+/**
+ * The words ModelRegistry.registerBatchKey stores for `vk` under model `modelId`: the model id is a constant of
+ * every batch proof of that model, so the registry folds IC0 + modelId·IC1 once (bn254 G1, here with @noble/curves)
+ * and keeps IC2, IC3 (count, batchHash). Compared against `storedKeyWords` to tell whether a batch key file is the
+ * one registered on L1.
+ */
+export function batchKeyWords(vk: SolidityVerifyingKey, modelId: bigint): bigint[] {
+  if (vk.ic.length !== 4) throw new Error(`a batch key has 4 IC points, this one ${vk.ic.length}`);
+  const point = (p: SolidityG1) => bn254.ProjectivePoint.fromAffine({ x: p.x, y: p.y });
+  const folded = point(vk.ic[0]!).add(point(vk.ic[1]!).multiplyUnsafe(modelId)).toAffine();
+  return [
+    vk.alpha1.x,
+    vk.alpha1.y,
+    ...vk.beta2.x,
+    ...vk.beta2.y,
+    ...vk.gamma2.x,
+    ...vk.gamma2.y,
+    ...vk.delta2.x,
+    ...vk.delta2.y,
+    folded.x,
+    folded.y,
+    ...vk.ic.slice(2).flatMap((p) => [p.x, p.y]),
+  ];
+}
+
+/** The batch key words held in a ModelRegistry key contract's code (a STOP byte, then the words); [] if too short. */
+export function storedBatchKeyWords(code: string): bigint[] {
+  const hex = code.replace(/^0x/, '');
+  if (hex.length < 2 + BATCH_KEY_WORDS * 64) return [];
+  return Array.from({ length: BATCH_KEY_WORDS }, (_, i) => BigInt('0x' + hex.slice(2 + i * 64, 2 + (i + 1) * 64)));
 }

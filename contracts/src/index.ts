@@ -25,8 +25,10 @@ export {
   type JobRequest,
 } from './jobRequest';
 export {
+  batchKeyWords,
   fromSolidityVerifyingKey,
   sameVerifyingKey,
+  storedBatchKeyWords,
   toSolidityProof,
   toSolidityVerifyingKey,
   type SnarkjsProof,

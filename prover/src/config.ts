@@ -29,6 +29,9 @@ const envSchema = z.object({
   PROVER_DEPLOYMENT_FILE: z.string().min(1).default('.devnet/addresses.json'),
   PROVER_POLL_INTERVAL_MS: int(20, 500),
   PROVER_HEARTBEAT_MS: int(100, 5000),
+  /** Serve the sequencer's batch proof requests (one proof for up to K jobs this prover proved), beside the jobs. */
+  PROVER_BATCH_PROOFS: z.enum(['on', 'off']).default('on'),
+  PROVER_BATCH_POLL_INTERVAL_MS: int(20, 2000),
   /** onnxruntime execution provider for the float reference run: auto tries CUDA, then the CPU. */
   PROVER_EXECUTION_PROVIDER: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -44,6 +47,8 @@ export type ProverConfig = Readonly<{
   deploymentFile: string;
   pollIntervalMs: number;
   heartbeatMs: number;
+  batchProofs: boolean;
+  batchPollIntervalMs: number;
   executionProvider: 'auto' | 'cuda' | 'cpu';
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
 }>;
@@ -59,6 +64,8 @@ export function loadProverConfig(env: NodeJS.ProcessEnv = process.env): ProverCo
     deploymentFile: e.PROVER_DEPLOYMENT_FILE,
     pollIntervalMs: e.PROVER_POLL_INTERVAL_MS,
     heartbeatMs: e.PROVER_HEARTBEAT_MS,
+    batchProofs: e.PROVER_BATCH_PROOFS === 'on',
+    batchPollIntervalMs: e.PROVER_BATCH_POLL_INTERVAL_MS,
     executionProvider: e.PROVER_EXECUTION_PROVIDER,
     log: Object.freeze({ level: e.LOG_LEVEL, format: e.LOG_FORMAT }),
   });

@@ -3,12 +3,22 @@
  * library; the CLI (`verity prover start`) and `npm run start:prover` run it.
  */
 export { loadProverConfig, type ProverConfig } from './config';
-export { ProverDaemon, type ProvedJobRecord, type ProverDaemonParameters } from './proverDaemon';
+export { ProverDaemon, type ProvedBatchRecord, type ProvedJobRecord, type ProverDaemonParameters } from './proverDaemon';
 export {
+  BatchProofRefusedError,
+  proveBatchRequest,
+  type ProveBatchRequestErrorType,
+  type ProveBatchRequestParameters,
+  type ProveBatchRequestReturnType,
+} from './proveBatchRequest';
+export {
+  ARTIFACT_NAME,
   ArtifactRefusedError,
   SequencerApiError,
   SequencerClient,
   SequencerUnreachableError,
+  type BatchProofJob,
+  type LeasedBatchProof,
   type LeasedJob,
   type ModelView,
 } from './sequencerClient';
@@ -18,5 +28,5 @@ export {
   RegistrationMessageRefusedError,
   type ProverMarket,
 } from './registrationMessage';
-export { ModelCache } from './modelCache';
+export { ModelCache, type CachedBatch, type CachedModel } from './modelCache';
 export { OnnxRunner, type ExecutionProvider } from './runModel';

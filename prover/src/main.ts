@@ -21,7 +21,15 @@ async function main(): Promise<void> {
   });
   await daemon.start();
   const log = createLogger('Prover');
-  log.info({ prover: daemon.address, sequencerUrl: config.sequencerUrl, concurrency: config.concurrency }, 'prover running');
+  log.info(
+    {
+      prover: daemon.address,
+      sequencerUrl: config.sequencerUrl,
+      concurrency: config.concurrency,
+      batchProofs: config.batchProofs,
+    },
+    'prover running',
+  );
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping: returning leases');
     await daemon.stop();

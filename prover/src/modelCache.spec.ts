@@ -21,6 +21,8 @@ describe('ModelCache against a hostile sequencer', () => {
   let cacheDir: string;
   let listing: Record<string, { sha256: string; bytes: number }>;
   let served: Buffer;
+  /** Per-artifact contents, where a test needs them to differ (`served` otherwise). */
+  let servedByName: Record<string, Buffer> = {};
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -29,7 +31,7 @@ describe('ModelCache against a hostile sequencer', () => {
         res.end(JSON.stringify({ modelId: '7', name: 'm', active: true, artifacts: listing, manifest: {} }));
       } else if (req.url?.startsWith('/v1/models/7/artifacts/')) {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        res.end(served);
+        res.end(servedByName[req.url.split('/').pop()!] ?? served);
       } else {
         res.writeHead(404);
         res.end();
@@ -42,6 +44,7 @@ describe('ModelCache against a hostile sequencer', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   beforeEach(() => {
+    servedByName = {};
     root = mkdtempSync(join(tmpdir(), 'verity-cache-spec-'));
     cacheDir = join(root, 'cache');
   });
@@ -75,5 +78,41 @@ describe('ModelCache against a hostile sequencer', () => {
       listing = { manifest: { sha256: sha(served), bytes } };
       await expect(fetchModel()).rejects.toMatchObject({ code: 'ARTIFACT_REFUSED' });
     }
+  });
+
+  describe('getBatch', () => {
+    const zkey = Buffer.from('batch proving key');
+    const vkey = Buffer.from('{}');
+    /** Lists and serves batch-2-* with this manifest. */
+    const serveBatch = (manifest: unknown) => {
+      servedByName = { 'batch-2-manifest': Buffer.from(JSON.stringify(manifest)), 'batch-2-zkey': zkey, 'batch-2-vkey': vkey };
+      listing = Object.fromEntries(Object.entries(servedByName).map(([name, b]) => [name, { sha256: sha(b), bytes: b.length }]));
+    };
+    const setup = { zkeySha256: sha(zkey), vkeySha256: sha(vkey) };
+    const fetchBatch = (K = 2) => new ModelCache(new SequencerClient(url), cacheDir).getBatch('7', K);
+
+    it('refuses a batch manifest for another model or another K, or whose setup is not the keys served', async () => {
+      for (const manifest of [
+        { modelId: '8', batchSize: 2, setup },
+        { modelId: '7', batchSize: 3, setup },
+        { modelId: '7', batchSize: 2, setup: { ...setup, zkeySha256: sha(Buffer.from('another key')) } },
+        { modelId: '7', batchSize: 2 },
+        null,
+      ]) {
+        serveBatch(manifest);
+        await expect(fetchBatch()).rejects.toMatchObject({ code: 'ARTIFACT_REFUSED' });
+      }
+    });
+
+    it('refuses a batch size outside 1..64 before asking the sequencer', async () => {
+      listing = {};
+      for (const K of [0, 65, 1.5, Number.NaN]) await expect(fetchBatch(K)).rejects.toMatchObject({ code: 'ARTIFACT_REFUSED' });
+      expect(existsSync(cacheDir)).toBe(false);
+    });
+
+    it('says which batch artifact the sequencer does not have', async () => {
+      listing = {};
+      await expect(fetchBatch()).rejects.toMatchObject({ code: 'ARTIFACT_NOT_AVAILABLE' });
+    });
   });
 });

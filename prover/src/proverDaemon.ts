@@ -3,9 +3,10 @@ import { Wallet } from 'ethers';
 import { argmax, Groth16ProverProcess, proveInference } from '@verity/circuits';
 import { BaseError, createLogger } from '@verity/core';
 import { ModelCache } from './modelCache';
+import { proveBatchRequest } from './proveBatchRequest';
 import { checkRegistrationMessage, type ProverMarket } from './registrationMessage';
 import { OnnxRunner, type ExecutionProvider } from './runModel';
-import { SequencerApiError, SequencerClient, type LeasedJob } from './sequencerClient';
+import { SequencerApiError, SequencerClient, type LeasedBatchProof, type LeasedJob } from './sequencerClient';
 
 export type ProverDaemonParameters = {
   sequencerUrl: string;
@@ -24,6 +25,13 @@ export type ProverDaemonParameters = {
   pollIntervalMs?: number;
   heartbeatMs?: number;
   executionProvider?: ExecutionProvider;
+  /**
+   * Serve the sequencer's batch proof requests (one proof for up to K jobs this prover already proved), in a
+   * prover process of their own beside the job slots. On by default.
+   */
+  batchProofs?: boolean;
+  /** How often to ask for a batch proof request while there is none (default 2000 ms). */
+  batchPollIntervalMs?: number;
 };
 
 export type ProvedJobRecord = {
@@ -36,6 +44,16 @@ export type ProvedJobRecord = {
   totalSeconds: number;
   /** Whether the float model and the circuit picked the same class. */
   argmaxAgrees: boolean;
+};
+
+export type ProvedBatchRecord = {
+  batchProofId: string;
+  modelId: string;
+  /** Jobs in the proof, and the circuit's slots (K). */
+  count: number;
+  batchSize: number;
+  /** Seconds of witness and snarkjs prove (in the prover process). */
+  proveSeconds: number;
 };
 
 type Slot = { process: Groth16ProverProcess; job?: LeasedJob };
@@ -58,7 +76,10 @@ export class ProverDaemon {
   private wake?: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.wake = resolve));
   private loops: Promise<void>[] = [];
+  /** The batch loop's own prover process: a batch proof takes seconds and K times a job's memory. */
+  private readonly batchProcess = new Groth16ProverProcess();
   readonly proved: ProvedJobRecord[] = [];
+  readonly provedBatches: ProvedBatchRecord[] = [];
 
   constructor(private readonly parameters: ProverDaemonParameters) {
     this.wallet = new Wallet(parameters.privateKey);
@@ -95,6 +116,7 @@ export class ProverDaemon {
     await this.register();
     this.heartbeat = setInterval(() => void this.beat(), this.parameters.heartbeatMs ?? 5000);
     this.loops = this.slots.map((slot, i) => this.loop(slot, i));
+    if (this.parameters.batchProofs ?? true) this.loops.push(this.batchLoop());
   }
 
   /** A heartbeat; a 401 means the session is gone, so register again. */
@@ -149,6 +171,67 @@ export class ProverDaemon {
     }
   }
 
+  /**
+   * Leases batch proof requests one at a time and proves them in the batch process. A request that fails (or is
+   * refused) is returned, so the sequencer settles its jobs singly at once; one in flight at `stop()` is kept, and
+   * the sequencer leases it again after a restart.
+   */
+  private async batchLoop(): Promise<void> {
+    const intervalMs = this.parameters.batchPollIntervalMs ?? 2000;
+    let idleMs = intervalMs;
+    while (!this.stopping) {
+      let request: LeasedBatchProof | undefined;
+      try {
+        request = await this.client.leaseBatchProof(this.parameters.models ?? []);
+        idleMs = intervalMs;
+        if (!request) {
+          await sleep(intervalMs, this.stopped);
+          continue;
+        }
+        await this.serveBatch(request);
+      } catch (err) {
+        if (this.stopping) break;
+        if (request) await this.client.returnBatchProof(request.batchProofId).catch(() => undefined);
+        if (err instanceof SequencerApiError && err.status === 401) await this.beat();
+        this.log.warn(
+          {
+            batchProofId: request?.batchProofId,
+            modelId: request?.modelId,
+            err: err instanceof BaseError ? err.shortMessage : String(err),
+          },
+          request ? 'batch proof failed, returned' : 'batch proof lease failed, retrying',
+        );
+        // A sequencer without batch proofs (404) or one that is unhappy is asked less and less often, up to 60 s.
+        idleMs = Math.min(60_000, idleMs * 2);
+        await sleep(idleMs, this.stopped);
+      }
+    }
+  }
+
+  private async serveBatch(request: LeasedBatchProof): Promise<void> {
+    const log = this.log.child({ batchProofId: request.batchProofId });
+    const proved = await proveBatchRequest({
+      request,
+      cache: this.cache,
+      prover: this.address,
+      proverProcess: this.batchProcess,
+    });
+    if (this.stopping) return;
+    await this.client.submitBatchProof(request.batchProofId, { proof: proved.proof, publicSignals: proved.publicSignals });
+    const record: ProvedBatchRecord = {
+      batchProofId: request.batchProofId,
+      modelId: request.modelId,
+      count: request.jobs.length,
+      batchSize: request.batchSize,
+      proveSeconds: proved.witnessSeconds + proved.proveSeconds,
+    };
+    this.provedBatches.push(record);
+    log.info(
+      { modelId: record.modelId, count: record.count, batchSize: record.batchSize, proveSeconds: record.proveSeconds },
+      'batch proof proven and submitted',
+    );
+  }
+
   private async serve(slot: Slot, job: LeasedJob): Promise<void> {
     const started = performance.now();
     const log = this.log.child({ jobId: job.jobId, correlationId: job.correlationId });
@@ -193,7 +276,10 @@ export class ProverDaemon {
     );
   }
 
-  /** Stops leasing, returns the leases of jobs in flight, ends the prover processes. */
+  /**
+   * Stops leasing, returns the leases of jobs in flight, ends the prover processes (a batch proof in flight is kept:
+   * the sequencer leases it again after a restart).
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
@@ -210,7 +296,7 @@ export class ProverDaemon {
           ),
       ),
     );
-    await Promise.all(this.slots.map((s) => s.process.terminate()));
+    await Promise.all([...this.slots.map((s) => s.process.terminate()), this.batchProcess.terminate()]);
     // Wait for the slots to wind down, at most 5 s (a slot stuck on a slow request is abandoned).
     await sleep(
       5_000,

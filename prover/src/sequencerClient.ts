@@ -46,6 +46,34 @@ export type LeasedJob = {
   leaseExpiresAt: string;
 };
 
+/** One job of a batch proof request: what the prover served singly (openings and the commitments it proved). */
+export type BatchProofJob = {
+  jobId: string;
+  input: number[];
+  inputSalt: string;
+  inputCommitment: string;
+  outputSalt: string;
+  outputCommitment: string;
+};
+
+/** A batch proof the sequencer asks of this prover: one proof for the jobs it already proved singly. */
+export type LeasedBatchProof = {
+  batchProofId: string;
+  modelId: string;
+  /** K: the batch circuit (and key) to prove with. */
+  batchSize: number;
+  /** After this the sequencer settles the jobs singly. */
+  giveUpAt: string;
+  /** 1 to K jobs, in the order the batch hash lists them. */
+  jobs: BatchProofJob[];
+};
+
+/**
+ * Artifact names a prover fetches: a model's own (`zkey`, `program`, …) or a batch circuit's, `batch-<K>-<part>`
+ * with K in 1..64. Nothing else reaches a URL.
+ */
+export const ARTIFACT_NAME = /^[a-z]+$|^batch-([1-9]|[1-5][0-9]|6[0-4])-(manifest|zkey|vkey)$/;
+
 export type ModelView = {
   modelId: string;
   name: string;
@@ -123,6 +151,28 @@ export class SequencerClient {
     return (await this.request<{ status: string }>('POST', `/v1/jobs/${jobId}/result`, result)).body;
   }
 
+  /** The oldest open batch proof request for this prover (among `models`; empty: any), or undefined. */
+  async leaseBatchProof(models: string[]): Promise<LeasedBatchProof | undefined> {
+    const body = models.length ? { models } : {};
+    return (await this.request<LeasedBatchProof | undefined>('POST', '/v1/provers/batch-proofs/lease', body)).body;
+  }
+
+  /** 422 (PROOF_INVALID …) if the proof or signals are wrong; 409 if the request is not open for this prover. */
+  async submitBatchProof(batchProofId: string, result: { proof: unknown; publicSignals: string[] }): Promise<{ status: string }> {
+    return (
+      await this.request<{ status: string }>(
+        'POST',
+        `/v1/provers/batch-proofs/${encodeURIComponent(batchProofId)}/result`,
+        result,
+      )
+    ).body;
+  }
+
+  /** This prover will not prove the request: the sequencer settles its jobs singly. */
+  async returnBatchProof(batchProofId: string): Promise<void> {
+    await this.request('POST', `/v1/provers/batch-proofs/${encodeURIComponent(batchProofId)}/return`, {});
+  }
+
   async models(): Promise<ModelView[]> {
     return (await this.request<ModelView[]>('GET', '/v1/models')).body;
   }
@@ -144,7 +194,8 @@ export class SequencerClient {
     const { sha256, bytes } = expected;
     if (!/^(0|[1-9][0-9]{0,77})$/.test(modelId))
       throw new ArtifactRefusedError(`model id '${modelId.slice(0, 80)}' is not decimal`);
-    if (!/^[a-z]+$/.test(name)) throw new ArtifactRefusedError(`artifact name '${name.slice(0, 40)}' is not a plain name`);
+    if (!ARTIFACT_NAME.test(name))
+      throw new ArtifactRefusedError(`artifact name '${name.slice(0, 40)}' is not a model or batch artifact name`);
     if (!SHA256_HEX.test(sha256))
       throw new ArtifactRefusedError(`artifact ${name} of model ${modelId}: its sha256 is not 64 hex digits`);
     if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_ARTIFACT_BYTES)

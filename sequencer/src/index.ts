@@ -10,5 +10,6 @@ export { OpenBatcher } from './batches/open-batcher';
 export { SettleBatcher } from './batches/settle-batcher';
 export { ReleaseBatcher } from './batches/release-batcher';
 export { RefundBatcher } from './batches/refund-batcher';
+export { ProvenSettler } from './batch-proofs/proven-settler';
 export { WorkersService, type WorkersHealth } from './batches/workers.service';
 export { JOB_STATUSES, type JobStatus } from './jobs/job-status';

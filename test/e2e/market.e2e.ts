@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,12 +11,8 @@ import type { VerificationKey } from 'snarkjs';
 import { BridgeClient } from '@verity/bridge';
 import {
   checkOutputOpening,
-  compileBatch,
   modelInterfaceOf,
-  proveBatch,
-  quantizeInput,
   releaseCurves,
-  setupBatch,
   sharedProver,
   verifyInference,
   type CompiledModel,
@@ -27,7 +23,6 @@ import {
   fromSolidityVerifyingKey,
   ModelRegistry__factory,
   toSolidityProof,
-  toSolidityVerifyingKey,
   L1CrossDomainMessenger__factory,
   L2CrossDomainMessenger__factory,
 } from '@verity/contracts';
@@ -36,15 +31,18 @@ import { devnetRoleKey, PREDEPLOYS } from '@verity/rollup';
 import { advanceL1Time, startTestDevnet, type TestDevnet } from '../helpers/devnet';
 import {
   bridgeVty,
+  devBatch,
   fundMarket,
   getJson,
   l2VtyBalance,
   postJson,
+  publishBatch,
   publishModel,
   setUpReferenceModel,
   signJob,
   stakeProver,
   startTestSequencer,
+  uploadArtifacts,
   VTY,
   type TestSequencer,
 } from '../helpers/market';
@@ -76,7 +74,14 @@ describe('the inference market on the devnet', () => {
   beforeAll(async () => {
     model = await setUpReferenceModel('iris-mlp');
     devnet = await startTestDevnet();
-    sequencer = await startTestSequencer(devnet, { SEQUENCER_LEASE_TIMEOUT_MS: '60000' });
+    sequencer = await startTestSequencer(devnet, {
+      SEQUENCER_LEASE_TIMEOUT_MS: '60000',
+      // The batch key's activation is read from L1 at once (the test advances L1 time), and a short age trigger.
+      SEQUENCER_MODEL_STATUS_TTL_MS: '0',
+      SEQUENCER_BATCH_PROOF_AGE_MS: '2000',
+      // The batch circuit's INSECURE development setup (this is the local devnet).
+      SEQUENCER_ALLOW_DEVELOPMENT_SETUP: 'on',
+    });
     await publishModel(devnet, sequencer.url, model);
     await bridgeVty(devnet, 'alice', VTY('100'));
     await fundMarket(devnet, 'alice', VTY('50'));
@@ -472,97 +477,253 @@ describe('the inference market on the devnet', () => {
     expect(after.l1 - before.l1).toBe(VTY('3'));
   });
 
-  it('settles 32 jobs a prover served with one batch proof: one verification on L1, the release pays exactly them', async () => {
-    // The prover daemon serves 32 new jobs as usual (one proof each, sent to the requester); then their batch proof
-    // is made from what the prover served (inputs, salts) and settled with `settleProvenBatch` instead of
-    // `settleBatch`. The sequencer does not drive this path yet: the test plays its part (see README, Known limits).
-    const K = 32;
-    for (let i = 0; i < K; i++) {
+  /** A bearer token of the staked prover for raw API calls (what a misbehaving prover could send). */
+  async function proverToken(role: 'prover' | 'bob' = 'prover'): Promise<string> {
+    const wallet = new Wallet(devnetRoleKey(role));
+    const { body: c } = await postJson(`${sequencer.url}/v1/provers/challenge`, { address: wallet.address });
+    const { body } = await postJson(`${sequencer.url}/v1/provers/register`, {
+      address: wallet.address,
+      challenge: c.challenge,
+      signature: await wallet.signMessage(String(c.message)),
+    });
+    return String(body.token);
+  }
+
+  const db = () => sequencer.app.get(DataSource);
+  const waitFor = async (what: string, done: () => Promise<boolean>, seconds: number) => {
+    for (let i = 0; i < seconds * 10; i++) {
+      if (await done()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  /** Signs, submits and opens `n` jobs of alice, then waits until the running daemon has proven them all. */
+  async function proveJobs(n: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
       const signed = await signJob(devnet, model, 'alice', flowers[(i * 7) % flowers.length]!, {
         reward: VTY('0.1'),
         maxFee: VTY('0.01'),
       });
-      expect((await postJson(`${sequencer.url}/v1/jobs`, signed.body)).status).toBe(202);
+      const res = await postJson(`${sequencer.url}/v1/jobs`, signed.body);
+      expect(res.status).toBe(202);
+      ids.push(String(res.body.jobId));
     }
     await sequencer.open();
-    // The daemon was stopped by the refund test: a fresh one serves the new jobs.
+    const provenCount = async () =>
+      Number(
+        (
+          (await db().query(`SELECT count(*)::int AS n FROM jobs WHERE status = 'proven' AND job_id = ANY($1::numeric[])`, [
+            ids,
+          ])) as { n: number }[]
+        )[0]!.n,
+      );
+    await waitFor(`${n} proven jobs`, async () => (await provenCount()) === n, 180);
+    return ids;
+  }
+  const K = 32;
+
+  it('publishes a batch circuit only once its key is on L1, and only the registered key', async () => {
+    const batch = await devBatch(model, K);
+    const modelId = model.manifest.modelId;
+    const upload = (name: string, file: string) => uploadArtifacts(devnet, sequencer.url, modelId, { [name]: file });
+    await expect(upload(`batch-${K}-manifest`, batch.paths.manifest)).rejects.toThrow(/400.*no batch key of 32 slots/);
+    await publishBatch(devnet, sequencer.url, model, batch);
+    // The model's own key (6 IC points) or the batch zkey under another K: refused.
+    await expect(upload(`batch-${K}-vkey`, model.paths.vkey)).rejects.toThrow(/400.*4 IC points/);
+    await expect(upload('batch-8-zkey', batch.paths.zkey)).rejects.toThrow(/400.*no batch key of 8 slots/);
+    // A key that differs from L1's in one folded point (IC1, which L1 folds with the model id into IC0).
+    const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as { IC: string[][] };
+    const tampered = join(cacheDir, 'tampered-batch-vkey.json');
+    writeFileSync(tampered, JSON.stringify({ ...vk, IC: [vk.IC[0], vk.IC[2], vk.IC[2], vk.IC[3]] }));
+    await expect(upload(`batch-${K}-vkey`, tampered)).rejects.toThrow(/400.*not the batch key of 32 slots registered on L1/);
+    await expect(upload('batch-65-vkey', batch.paths.vkey)).rejects.toThrow(/400.*unknown artifact/);
+    const listed = (await getJson(`${sequencer.url}/v1/models/${modelId}`)).body.artifacts as Record<string, unknown>;
+    expect(Object.keys(listed)).toEqual(expect.arrayContaining([`batch-${K}-manifest`, `batch-${K}-vkey`, `batch-${K}-zkey`]));
+    // Settlement may use the key after the registry's delay (watchers check a key added under open jobs).
+    const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, devnet.l1Provider);
+    await advanceL1Time(devnet, Number(await registry.deactivationDelay()) + 1);
+  }, 600_000);
+
+  it('asks the prover for a batch proof of 32 jobs it served, settles it on L1 with one verification, and the release pays exactly them', async () => {
+    // The daemon was stopped by the refund test: a fresh one proves single jobs only for now.
+    daemon = new ProverDaemon({
+      sequencerUrl: sequencer.url,
+      privateKey: devnetRoleKey('prover'),
+      cacheDir,
+      pollIntervalMs: 50,
+      batchProofs: false,
+    });
+    await daemon.start();
+    const ids = await proveJobs(K);
+    await daemon.stop();
+
+    // The settle loop's planner asks for one batch proof of the 32 (size trigger); single settlement leaves them.
+    await sequencer.settle();
+    const [request] = (await db().query(`SELECT id, status, job_ids, batch_size FROM batch_proofs ORDER BY id DESC LIMIT 1`)) as {
+      id: string;
+      status: string;
+      job_ids: string[];
+      batch_size: number;
+    }[];
+    expect([request!.status, request!.batch_size, [...request!.job_ids].sort()]).toEqual(['requested', K, [...ids].sort()]);
+    const statuses = (await db().query(`SELECT DISTINCT status, batch_proof_id FROM jobs WHERE job_id = ANY($1::numeric[])`, [
+      ids,
+    ])) as { status: string; batch_proof_id: string }[];
+    expect(statuses).toEqual([{ status: 'batched', batch_proof_id: request!.id }]);
+
+    // What a misbehaving prover could send: refused, and the request stays open.
+    const auth = { authorization: `Bearer ${await proverToken()}` };
+    const lease = await postJson(`${sequencer.url}/v1/provers/batch-proofs/lease`, {}, auth);
+    expect(lease.status).toBe(200);
+    const leased = lease.body as { batchProofId: string; batchSize: number; jobs: { jobId: string; outputSalt: string }[] };
+    expect([leased.batchProofId, leased.batchSize, leased.jobs.map((j) => j.jobId)]).toEqual([request!.id, K, request!.job_ids]);
+    const [single] = (await db().query(`SELECT proof FROM jobs WHERE job_id = $1`, [ids[0]])) as { proof: unknown }[];
+    const resultUrl = `${sequencer.url}/v1/provers/batch-proofs/${request!.id}/result`;
+    const wrongCount = await postJson(
+      resultUrl,
+      { proof: single!.proof, publicSignals: [model.manifest.modelId, '31', '1'] },
+      auth,
+    );
+    expect([wrongCount.status, wrongCount.body.message]).toEqual([422, expect.stringMatching(/public signal 1 \(count\)/)]);
+    const otherHash = await postJson(
+      resultUrl,
+      { proof: single!.proof, publicSignals: [model.manifest.modelId, '32', '1'] },
+      auth,
+    );
+    expect([otherHash.status, otherHash.body.message]).toEqual([422, expect.stringMatching(/public signal 2 \(batchHash\)/)]);
+    expect((await postJson(resultUrl, { proof: { pi_a: 'x' }, publicSignals: ['1', '2', '3'] }, auth)).status).toBe(400);
+    expect((await postJson(resultUrl, { proof: single!.proof, publicSignals: ['1', '2', '3'] })).status).toBe(401);
+    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/1x/result`, {}, auth)).status).toBe(400);
+    // Another staked prover neither sees nor answers this prover's request (it would learn inputs it never served).
+    const bob = { authorization: `Bearer ${await proverToken('bob')}` };
+    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/lease`, {}, bob)).status).toBe(204);
+    const foreign = await postJson(resultUrl, { proof: single!.proof, publicSignals: [model.manifest.modelId, '32', '1'] }, bob);
+    expect([foreign.status, foreign.body.message]).toEqual([409, expect.stringMatching(/another prover/)]);
+    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/${request!.id}/return`, {}, bob)).status).toBe(409);
+
+    // The prover daemon's batch backend proves it (in its prover process) and submits it.
     daemon = new ProverDaemon({ sequencerUrl: sequencer.url, privateKey: devnetRoleKey('prover'), cacheDir, pollIntervalMs: 50 });
     await daemon.start();
-    const db = sequencer.app.get(DataSource);
-    const proven = async () =>
-      (await db.query(
-        `SELECT job_id, input, input_salt, output, prover FROM jobs WHERE status = 'proven' ORDER BY proven_at, job_id`,
-      )) as { job_id: string; input: number[]; input_salt: string; output: { salt: string }; prover: string }[];
-    for (let i = 0; i < 1200 && (await proven()).length < K; i++) await new Promise((r) => setTimeout(r, 100));
-    const served = await proven();
-    expect(served).toHaveLength(K);
-    expect(new Set(served.map((j) => j.prover.toLowerCase()))).toEqual(new Set([PROVER.toLowerCase()]));
-
-    // The publisher registers the model's batch key (INSECURE development setup: this is the local devnet).
-    const batch = compileBatch(model, K);
-    await setupBatch(batch, { insecureDevelopmentSetup: true });
-    const modelId = BigInt(model.manifest.modelId);
-    const publisher = new Wallet(devnetRoleKey('deployer'), devnet.l1Provider);
-    const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, publisher);
-    const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
-    await (await registry.registerBatchKey(modelId, K, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256)).wait();
-    // The key is usable after the registry's delay (watchers check a key added under open jobs).
-    await advanceL1Time(devnet, Number(await registry.deactivationDelay()) + 1);
-
-    const proved = await proveBatch(
-      batch,
-      model.program,
-      served.map((j) => ({
-        xq: quantizeInput(model.program, j.input),
-        inputSalt: BigInt(j.input_salt),
-        outputSalt: BigInt(j.output.salt),
-        jobId: BigInt(j.job_id),
-        prover: BigInt(j.prover),
-      })),
+    const requestStatus = async () =>
+      (
+        (await db().query(`SELECT status, batch_hash FROM batch_proofs WHERE id = $1`, [request!.id])) as {
+          status: string;
+          batch_hash: string;
+        }[]
+      )[0]!;
+    await waitFor('the batch proof', async () => (await requestStatus()).status === 'proven', 300);
+    // The right signals with a single job's proof: refused now that it is proven (and would not verify anyway).
+    const [, , batchHashSignal] = [model.manifest.modelId, String(K), (await requestStatus()).batch_hash];
+    const late = await postJson(
+      resultUrl,
+      { proof: single!.proof, publicSignals: [model.manifest.modelId, String(K), batchHashSignal] },
+      auth,
     );
-    const settlement = InferenceSettlement__factory.connect(
-      devnet.deployment.verity!.l1.InferenceSettlement,
-      new Wallet(devnetRoleKey('bob'), devnet.l1Provider),
-    );
-    const settleArgs = [modelId, K, K, proved.batchHash, toSolidityProof(proved.proof)] as const;
-    // A proof for another count or hash is refused on L1.
-    await expect(settlement.settleProvenBatch.staticCall(modelId, K, K - 1, proved.batchHash, settleArgs[4])).rejects.toThrow();
-    const receipt = (await (await settlement.settleProvenBatch(...settleArgs)).wait())!;
-    const event = receipt.logs.map((l) => settlement.interface.parseLog(l)).find((e) => e?.name === 'ProvenBatchSettled')!;
-    const batchId = event.args.batchId as bigint;
+    expect(late.status).toBe(409);
 
-    // The real OP messenger carries the batch to L2 within the release gas limit.
-    const market = InferenceMarket__factory.connect(
-      devnet.deployment.verity!.l2.InferenceMarket,
-      new Wallet(devnetRoleKey('bob'), devnet.l2Provider),
-    );
+    // One settleProvenBatch on L1 for all 32.
+    await sequencer.provenSettle();
+    const [settleBatch] = (await db().query(
+      `SELECT b.id, b.status, b.path, b.l1_batch_id, t.gas_used FROM batches b JOIN chain_txs t ON t.id = b.tx_id WHERE b.batch_proof_id = $1`,
+      [request!.id],
+    )) as { id: string; status: string; path: string; l1_batch_id: string; gas_used: string }[];
+    expect([settleBatch!.status, settleBatch!.path]).toEqual(['confirmed', 'proven']);
+    expect((await getJson(`${sequencer.url}/v1/batches/${settleBatch!.id}`)).body).toMatchObject({
+      path: 'proven',
+      jobIds: request!.job_ids,
+    });
+    const settlement = InferenceSettlement__factory.connect(devnet.deployment.verity!.l1.InferenceSettlement, devnet.l1Provider);
+    const events = await settlement.queryFilter(settlement.filters.ProvenBatchSettled(settleBatch!.l1_batch_id));
+    expect(events.map((e) => [e.args.jobCount, e.args.size])).toEqual([[BigInt(K), BigInt(K)]]);
+
+    // The real OP messenger carries it to L2; the release batcher pays exactly those 32 jobs to their prover.
     await devnet.relayer.step();
-    const recorded = await market.provenBatch(batchId);
-    expect([recorded.hash, recorded.modelId, recorded.jobCount, recorded.released]).toEqual([
-      proved.batchHash,
-      modelId,
-      BigInt(K),
-      false,
-    ]);
-
-    const named = served.map((j, i) => ({
-      jobId: j.job_id,
-      prover: j.prover,
-      outputCommitment: proved.jobs[i]!.outputCommitment,
-    }));
-    // Reordered, or with another output: refused before anything is paid.
-    await expect(market.releaseProvenBatch.staticCall(batchId, [...named].reverse())).rejects.toThrow();
-    const otherOutput = named.map((j, i) => (i === 3 ? { ...j, outputCommitment: j.outputCommitment + 1n } : j));
-    await expect(market.releaseProvenBatch.staticCall(batchId, otherOutput)).rejects.toThrow();
-
+    const market = InferenceMarket__factory.connect(devnet.deployment.verity!.l2.InferenceMarket, devnet.l2Provider);
+    expect((await market.provenBatch(settleBatch!.l1_batch_id)).jobCount).toBe(BigInt(K));
+    const tuples = (await db().query(`SELECT settled_jobs FROM batches WHERE id = $1`, [settleBatch!.id]))[0].settled_jobs as {
+      jobId: string;
+      prover: string;
+      outputCommitment: string;
+    }[];
+    const named = tuples.map((t) => ({ jobId: t.jobId, prover: t.prover, outputCommitment: t.outputCommitment }));
+    // Reordered: refused on L2 before anything is paid.
+    await expect(market.releaseProvenBatch.staticCall(settleBatch!.l1_batch_id, [...named].reverse())).rejects.toThrow();
     const before = await l2VtyBalance(devnet, PROVER);
-    await (await market.releaseProvenBatch(batchId, named)).wait();
+    await sequencer.release();
     expect((await l2VtyBalance(devnet, PROVER)) - before).toBe(BigInt(K) * VTY('0.1'));
-    for (const j of served) expect((await market.job(j.job_id)).status).toBe(2n);
+    const released = (await db().query(
+      `SELECT count(*)::int AS n FROM jobs WHERE status = 'released' AND job_id = ANY($1::numeric[])`,
+      [ids],
+    )) as { n: number }[];
+    expect(released[0]!.n).toBe(K);
+    for (const id of ids) expect((await market.job(id)).status).toBe(2n);
     expect(await l2VtyBalance(devnet, await market.getAddress())).toBe(
       (await market.totalBalances()) + (await market.totalEscrow()),
     );
     // A second release of the same batch pays nothing.
-    await expect(market.releaseProvenBatch.staticCall(batchId, named)).rejects.toThrow();
+    await expect(market.releaseProvenBatch.staticCall(settleBatch!.l1_batch_id, named)).rejects.toThrow();
+    expect(daemon.provedBatches.map((b) => [b.batchProofId, b.count])).toEqual([[request!.id, K]]);
+  }, 900_000);
+
+  it('settles singly the jobs of a batch proof its prover returns, and too few jobs for a batch after the age trigger', async () => {
+    await daemon?.stop();
+    daemon = new ProverDaemon({
+      sequencerUrl: sequencer.url,
+      privateKey: devnetRoleKey('prover'),
+      cacheDir,
+      pollIntervalMs: 50,
+      batchProofs: false,
+    });
+    await daemon.start();
+    const eight = await proveJobs(8);
+    await new Promise((r) => setTimeout(r, Number(sequencer.config.batchProofs.ageMs)));
+    // Fewer than K but at least the minimum, after the age trigger: one request for the 8 (24 padding slots).
+    await sequencer.settle();
+    const [request] = (await db().query(`SELECT id, job_ids FROM batch_proofs ORDER BY id DESC LIMIT 1`)) as {
+      id: string;
+      job_ids: string[];
+    }[];
+    expect([...request!.job_ids].sort()).toEqual([...eight].sort());
+    const auth = { authorization: `Bearer ${await proverToken()}` };
+    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/${request!.id}/return`, {}, auth)).status).toBe(200);
+    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/${request!.id}/return`, {}, auth)).status).toBe(409);
+    // Returned: its jobs settle singly (RLC) at once.
+    await sequencer.settle();
+    const paths = async (ids: string[]) =>
+      (await db().query(
+        `SELECT DISTINCT j.status, b.path FROM jobs j JOIN batches b ON b.id = j.settle_batch_id WHERE j.job_id = ANY($1::numeric[])`,
+        [ids],
+      )) as { status: string; path: string }[];
+    expect(await paths(eight)).toEqual([{ status: 'settled', path: 'rlc' }]);
+
+    // A request whose prover stays silent past its timeout: given up, its jobs settle singly.
+    const silent = await proveJobs(8);
+    await new Promise((r) => setTimeout(r, Number(sequencer.config.batchProofs.ageMs)));
+    await sequencer.settle();
+    const [late] = (await db().query(`SELECT id, job_ids FROM batch_proofs ORDER BY id DESC LIMIT 1`)) as {
+      id: string;
+      job_ids: string[];
+    }[];
+    expect([...late!.job_ids].sort()).toEqual([...silent].sort());
+    await db().query(`UPDATE batch_proofs SET give_up_at = now() - interval '1 second' WHERE id = $1`, [late!.id]);
+    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/lease`, {}, auth)).status).toBe(204);
+    const tooLate = await postJson(`${sequencer.url}/v1/provers/batch-proofs/${late!.id}/return`, {}, auth);
+    expect([tooLate.status, tooLate.body.message]).toEqual([409, expect.stringMatching(/timed out/)]);
+    await sequencer.settle();
+    expect((await db().query(`SELECT status FROM batch_proofs WHERE id = $1`, [late!.id]))[0].status).toBe('abandoned');
+    expect(await paths(silent)).toEqual([{ status: 'settled', path: 'rlc' }]);
+
+    // Two jobs: too few for a batch proof once the age trigger fires, so they settle singly too.
+    const two = await proveJobs(2);
+    await new Promise((r) => setTimeout(r, Number(sequencer.config.batchProofs.ageMs)));
+    await sequencer.settle();
+    expect(await paths(two)).toEqual([{ status: 'settled', path: 'rlc' }]);
+    const [row] = (await db().query(`SELECT count(*)::int AS n FROM batch_proofs WHERE job_ids ?| $1`, [two])) as {
+      n: number;
+    }[];
+    expect(row!.n).toBe(0);
+    await devnet.relayer.step();
+    await sequencer.release();
   }, 600_000);
 });

@@ -505,6 +505,8 @@ describe('models, provers and verification against a hostile party', () => {
             account,
             '--deployment',
             devnet.deploymentFile,
+            '--sequencer',
+            sequencer.url,
             ...(allow ? ['--allow-development-setup'] : []),
           ],
           env,
@@ -513,15 +515,20 @@ describe('models, provers and verification against a hostile party', () => {
       expectOneLineError(await register('alice', true), /L1 refuses the batch key: NotPublisher/);
       const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, devnet.l1Provider);
       expect((await registry.batchKeyDataOf(BigInt(modelId), 4))[0]).toBe(ZeroAddress);
+      // Registered on L1; this sequencer (SEQUENCER_ALLOW_DEVELOPMENT_SETUP off) then refuses the INSECURE batch files.
       const registered = await register('deployer', true);
-      expect(registered).toMatchObject({ code: 0 });
       expect(registered.stdout).toMatch(/batch key of 4 for iris-mlp registered on L1/);
+      expect(registered.stdout).toContain('batch-4-manifest → sequencer');
+      expectOneLineError(registered, /INSECURE development setup/);
+      expect((await getJson(`${sequencer.url}/v1/models/${modelId}`)).body.artifacts).not.toHaveProperty('batch-4-manifest');
       const [keyData, active, activatesAt] = await registry.batchKeyDataOf(BigInt(modelId), 4);
       expect(keyData).not.toBe(ZeroAddress);
       // Usable only after the registry's delay, so watchers can check a key added under jobs already open.
       expect(active).toBe(false);
       expect(registered.stdout).toContain(new Date(Number(activatesAt) * 1000).toISOString());
-      expect((await register('deployer', true)).stdout).toMatch(/already registered/);
+      const again = await register('deployer', true);
+      expect(again.stdout).toMatch(/already registered/);
+      expectOneLineError(again, /INSECURE development setup/);
     }, 300_000);
   });
 

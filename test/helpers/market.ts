@@ -11,12 +11,15 @@ import { BridgeClient } from '@verity/bridge';
 import {
   COMMIT_DOMAIN,
   commitVector,
+  compileBatch,
   compileModel,
   quantizeInput,
   randomSalt,
   REFERENCE_MODELS,
   referenceCompileParameters,
+  setupBatch,
   setupModel,
+  type CompiledBatch,
   type CompiledModel,
 } from '@verity/circuits';
 import {
@@ -24,7 +27,9 @@ import {
   ProverRegistry__factory,
   JOB_REQUEST_TYPES,
   marketDomain,
+  ModelRegistry__factory,
   registerModelOnL1,
+  toSolidityVerifyingKey,
   type JobRequest,
 } from '@verity/contracts';
 import { dropDatabase } from '@verity/core';
@@ -36,6 +41,7 @@ import {
   configureApp,
   loadSequencerConfig,
   OpenBatcher,
+  ProvenSettler,
   RefundBatcher,
   ReleaseBatcher,
   SettleBatcher,
@@ -78,6 +84,8 @@ export type TestSequencer = {
   settle(): Promise<unknown>;
   release(): Promise<unknown>;
   refund(): Promise<unknown>;
+  /** Settles proven batch proofs on L1 (settleProvenBatch). */
+  provenSettle(): Promise<unknown>;
   stop(): Promise<void>;
 };
 
@@ -114,6 +122,7 @@ export async function startTestSequencer(
     settle: () => app.get(SettleBatcher).step(),
     release: () => app.get(ReleaseBatcher).step(),
     refund: () => app.get(RefundBatcher).step(),
+    provenSettle: () => app.get(ProvenSettler).step(),
     stop: async () => {
       await app.close();
       await dropDatabase(databaseUrl).catch(() => undefined);
@@ -130,13 +139,23 @@ export async function publishModel(devnet: TestDevnet, sequencerUrl: string, mod
     manifest: model.manifest,
     vkey: JSON.parse(readFileSync(model.paths.vkey, 'utf8')),
   });
-  const files: Record<string, string> = {
+  await uploadArtifacts(devnet, sequencerUrl, model.manifest.modelId, {
     manifest: model.paths.manifest,
     program: model.paths.program,
     zkey: model.paths.zkey,
     vkey: model.paths.vkey,
     onnx: onnxFileOf(model),
-  };
+  });
+}
+
+/** Uploads files as the model's artifacts (name → file, in order), each signed by the publisher (the deployer). */
+export async function uploadArtifacts(
+  devnet: TestDevnet,
+  sequencerUrl: string,
+  modelId: string,
+  files: Record<string, string>,
+): Promise<void> {
+  const publisher = new Wallet(devnetRoleKey('deployer'));
   for (const [name, file] of Object.entries(files)) {
     const body = readFileSync(file);
     const sha256 = createHash('sha256').update(body).digest('hex');
@@ -144,19 +163,50 @@ export async function publishModel(devnet: TestDevnet, sequencerUrl: string, mod
       artifactMessage({
         chainId: devnet.deployment.l1.chainId,
         registry: devnet.deployment.verity!.l1.ModelRegistry,
-        modelId: model.manifest.modelId,
+        modelId,
         name,
         sha256,
         bytes: body.length,
       }),
     );
-    const res = await fetch(`${sequencerUrl}/v1/models/${model.manifest.modelId}/artifacts/${name}`, {
+    const res = await fetch(`${sequencerUrl}/v1/models/${modelId}/artifacts/${name}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', 'x-verity-signature': signature, 'x-content-sha256': sha256 },
       body,
     });
     if (!res.ok) throw new Error(`upload of ${name} failed: ${res.status} ${await res.text()}`);
   }
+}
+
+/**
+ * Registers a batch circuit's key on L1 (publisher: the deployer) and publishes its artifacts to the sequencer.
+ * Usable for settlement once the registry's delay has passed.
+ */
+export async function publishBatch(
+  devnet: TestDevnet,
+  sequencerUrl: string,
+  model: CompiledModel,
+  batch: CompiledBatch,
+): Promise<void> {
+  const K = batch.manifest.batchSize;
+  const publisher = new Wallet(devnetRoleKey('deployer'), devnet.l1Provider);
+  const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, publisher);
+  const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
+  await (
+    await registry.registerBatchKey(model.manifest.modelId, K, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256)
+  ).wait();
+  await uploadArtifacts(devnet, sequencerUrl, model.manifest.modelId, {
+    [`batch-${K}-manifest`]: batch.paths.manifest,
+    [`batch-${K}-vkey`]: batch.paths.vkey,
+    [`batch-${K}-zkey`]: batch.paths.zkey,
+  });
+}
+
+/** A compiled model's batch circuit of K slots with an INSECURE development setup (the devnet only). */
+export async function devBatch(model: CompiledModel, K: number): Promise<CompiledBatch> {
+  const batch = compileBatch(model, K);
+  await setupBatch(batch, { insecureDevelopmentSetup: true });
+  return batch;
 }
 
 /** The ONNX file a reference model was compiled from. */

@@ -9,6 +9,7 @@ import type { ModelSetup } from '../model/manifest';
 import type { ModelPaths } from '../paths';
 import type { QuantProgram } from '../quantize/types';
 import { setupModel, type SetupModelParameters, type SetupModelReturnType } from '../setupModel';
+import type { Groth16ProverProcess } from '../toolchain/prover';
 import { verifyGroth16 } from '../verify/groth16';
 import { BATCH_PUBLIC_SIGNALS, buildBatchR1cs, synthesizeBatch, type BatchSlot } from './batchCircuit';
 import type { BatchJob } from './batchHash';
@@ -115,6 +116,14 @@ export type ProveBatchReturnType = {
   proveSeconds: number;
 };
 
+export type ProveBatchOptions = {
+  /**
+   * Prove in this child process instead of on the caller's event loop (a batch of 32 takes seconds of snarkjs). The
+   * child builds the witness from the program file at `batch.paths.program`, which must hold `program`.
+   */
+  proverProcess?: Groth16ProverProcess;
+};
+
 /**
  * A batch proof of the jobs (1 to K) a prover served: the witness from the program, snarkjs's Groth16 prove, and
  * the proof checked against the batch key before anyone sees it.
@@ -123,8 +132,10 @@ export async function proveBatch(
   batch: CompiledBatch,
   program: QuantProgram,
   slots: readonly BatchSlot[],
+  options: ProveBatchOptions = {},
 ): Promise<ProveBatchReturnType> {
   if (!batch.manifest.setup) throw new InvalidInputError(`batch circuit ${batch.manifest.name} has no setup yet`);
+  if (options.proverProcess) return options.proverProcess.proveBatch(batch, slots);
   const started = performance.now();
   const { cs, jobs, batchHash } = synthesizeBatch({
     program,

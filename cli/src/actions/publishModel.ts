@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -8,8 +7,8 @@ import { assertSetupRegistrable, type CompiledModel } from '@verity/circuits';
 import { registerModelOnL1 } from '@verity/contracts';
 import { InvalidArgumentError, type Deployment } from '@verity/core';
 import { L1_CHAIN_ID } from '@verity/rollup';
-import { artifactMessage } from '@verity/sequencer';
 import type { SequencerApi } from '../sequencerApi';
+import { uploadArtifacts } from './uploadArtifacts';
 
 export type PublishModelParameters = {
   model: CompiledModel;
@@ -57,28 +56,21 @@ export async function publishModel(parameters: PublishModelParameters): Promise<
     manifest: model.manifest,
     vkey: JSON.parse(readFileSync(model.paths.vkey, 'utf8')),
   });
-  const files: Record<string, string> = {
-    manifest: model.paths.manifest,
-    program: model.paths.program,
-    zkey: model.paths.zkey,
-    vkey: model.paths.vkey,
-    onnx: parameters.onnxFile,
-  };
-  for (const [name, file] of Object.entries(files)) {
-    parameters.onStep?.(`${name} → sequencer`);
-    const bytes = readFileSync(file);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    // Bound to this registry and chain: the signature is worthless to a sequencer of another deployment.
-    const message = artifactMessage({
-      chainId: deployment.l1.chainId,
-      registry: deployment.verity.l1.ModelRegistry,
-      modelId: model.manifest.modelId,
-      name,
-      sha256,
-      bytes: bytes.length,
-    });
-    await api.uploadArtifact(model.manifest.modelId, name, bytes, sha256, await publisher.signMessage(message));
-  }
+  await uploadArtifacts({
+    api,
+    publisher,
+    chainId: deployment.l1.chainId,
+    registry: deployment.verity.l1.ModelRegistry,
+    modelId: model.manifest.modelId,
+    artifacts: [
+      { name: 'manifest', file: model.paths.manifest },
+      { name: 'program', file: model.paths.program },
+      { name: 'zkey', file: model.paths.zkey },
+      { name: 'vkey', file: model.paths.vkey },
+      { name: 'onnx', file: parameters.onnxFile },
+    ],
+    onStep: parameters.onStep,
+  });
   return {
     l1TxHash: registered.txHash || undefined,
     l1Gas: registered.gasUsed || undefined,

@@ -39,6 +39,7 @@ import { decodeRevert, ModelRegistry__factory, toSolidityVerifyingKey } from '@v
 import { BaseError, InvalidArgumentError, readDeployment } from '@verity/core';
 import { L1_CHAIN_ID } from '@verity/rollup';
 import { publishModel, referenceOnnxFile } from '../actions/publishModel';
+import { uploadArtifacts } from '../actions/uploadArtifacts';
 import type { CliConfig } from '../config';
 import { say, table } from '../output';
 import { SequencerApi } from '../sequencerApi';
@@ -459,12 +460,15 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
   modelOptions(
     model
       .command('register-batch')
-      .description("register a model's batch key (from `verity model batch`) on L1: the model's publisher only")
+      .description(
+        "register a model's batch key (from `verity model batch`) on L1 and publish its files to the sequencer: the model's publisher only",
+      )
       .argument('<model>'),
   )
     .requiredOption('--size <K>', 'slots in the batch circuit')
     .option('--account <name>', 'devnet account of the publisher (e.g. deployer)')
     .option('--key-file <file>', 'the publisher key: a hex key or a JSON keystore (VERITY_KEYSTORE_PASSWORD)')
+    .option('--sequencer <url>', 'sequencer API (default: VERITY_SEQUENCER_URL or http://127.0.0.1:3000)')
     .option('--deployment <file>', "deployment addresses JSON (default: the devnet's)")
     .option('--allow-development-setup', 'accept an INSECURE development setup (honoured on the local devnet only)')
     .action(async (name: string, options: RegisterOptions & { size: string }) => {
@@ -477,6 +481,8 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
           `the batch circuit of ${size} has no setup yet: run \`verity model batch ${name} --size ${size}\``,
         );
       const deployment = readDeployment(options.deployment ?? config.bridge.deploymentFile);
+      const verity = deployment.verity;
+      if (!verity) throw new InvalidArgumentError('the deployment has no ModelRegistry (start one with `npm start`)');
       assertSetupRegistrable({
         model: batch.manifest.name,
         setup: batch.manifest.setup,
@@ -487,27 +493,44 @@ export function registerModelCommands(program: Command, getConfig: () => CliConf
       const key = await resolvePrivateKey(options, config);
       const l1 = new JsonRpcProvider(deployment.l1.rpcUrl, deployment.l1.chainId, { staticNetwork: true, cacheTimeout: -1 });
       try {
-        const registry = ModelRegistry__factory.connect(deployment.verity!.l1.ModelRegistry, new Wallet(key, l1));
+        const publisher = new Wallet(key, l1);
+        const registry = ModelRegistry__factory.connect(verity.l1.ModelRegistry, publisher);
         const modelId = BigInt(compiled.manifest.modelId);
         const [existing] = await registry.batchKeyDataOf(modelId, size);
         if (existing !== '0x0000000000000000000000000000000000000000') {
           say(`✔ the batch key of ${size} for ${compiled.manifest.name} was already registered`);
-          return;
+        } else {
+          const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
+          const args = [modelId, size, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256] as const;
+          try {
+            await registry.registerBatchKey.staticCall(...args);
+          } catch (err) {
+            const reason = decodeRevert(err, registry.interface);
+            throw new InvalidArgumentError(`L1 refuses the batch key: ${reason ?? (err as Error).message}`);
+          }
+          const receipt = await (await registry.registerBatchKey(...args)).wait();
+          say(
+            `✔ batch key of ${size} for ${compiled.manifest.name} registered on L1 (tx ${receipt!.hash}, gas ${receipt!.gasUsed})`,
+          );
+          const [, , activatesAt] = await registry.batchKeyDataOf(modelId, size);
+          table([['usable for settlement from', new Date(Number(activatesAt) * 1000).toISOString()]]);
         }
-        const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as Parameters<typeof toSolidityVerifyingKey>[0];
-        const args = [modelId, size, toSolidityVerifyingKey(vk), '0x' + batch.manifest.r1csSha256] as const;
-        try {
-          await registry.registerBatchKey.staticCall(...args);
-        } catch (err) {
-          const reason = decodeRevert(err, registry.interface);
-          throw new InvalidArgumentError(`L1 refuses the batch key: ${reason ?? (err as Error).message}`);
-        }
-        const receipt = await (await registry.registerBatchKey(...args)).wait();
-        say(
-          `✔ batch key of ${size} for ${compiled.manifest.name} registered on L1 (tx ${receipt!.hash}, gas ${receipt!.gasUsed})`,
-        );
-        const [, , activatesAt] = await registry.batchKeyDataOf(modelId, size);
-        table([['usable for settlement from', new Date(Number(activatesAt) * 1000).toISOString()]]);
+        // After L1: the sequencer takes batch files only for a key registered there (and equal to it), and the
+        // manifest before the zkey it describes.
+        await uploadArtifacts({
+          api: new SequencerApi((options.sequencer ?? config.cli.sequencerUrl).replace(/\/$/, '')),
+          publisher,
+          chainId: deployment.l1.chainId,
+          registry: verity.l1.ModelRegistry,
+          modelId: compiled.manifest.modelId,
+          artifacts: [
+            { name: `batch-${size}-manifest`, file: batch.paths.manifest },
+            { name: `batch-${size}-vkey`, file: batch.paths.vkey },
+            { name: `batch-${size}-zkey`, file: batch.paths.zkey },
+          ],
+          onStep: (step) => say(`  ${step}…`),
+        });
+        say(`✔ batch circuit of ${size} for ${compiled.manifest.name} published to the sequencer`);
       } finally {
         l1.destroy();
         await finish();

@@ -23,8 +23,17 @@ export function registerProverCommands(program: Command, getConfig: () => CliCon
     .option('--deployment <file>', "deployment addresses JSON (default: the devnet's)")
     .option('--models <models>', 'comma-separated model names or ids to serve (default: all)')
     .option('--concurrency <n>', 'jobs proven at once, one prover process each', '1')
+    .option('--no-batch-proofs', "do not serve the sequencer's batch proof requests (one proof for up to K of your jobs)")
     .action(
-      async (options: SignerOptions & { sequencer?: string; deployment?: string; models?: string; concurrency: string }) => {
+      async (
+        options: SignerOptions & {
+          sequencer?: string;
+          deployment?: string;
+          models?: string;
+          concurrency: string;
+          batchProofs: boolean;
+        },
+      ) => {
         const config = getConfig();
         if (!/^[1-9][0-9]?$/.test(options.concurrency))
           throw new InvalidArgumentError('--concurrency must be an integer from 1 to 99');
@@ -55,6 +64,7 @@ export function registerProverCommands(program: Command, getConfig: () => CliCon
           privateKey: key,
           models,
           concurrency: Number(options.concurrency),
+          batchProofs: options.batchProofs,
           cacheDir: join(config.cli.home, 'models'),
           // Registration signs only a message naming this deployment's market and chain.
           market: { chainId: deployment.l2.chainId, address: verity.l2.InferenceMarket },
@@ -67,7 +77,7 @@ export function registerProverCommands(program: Command, getConfig: () => CliCon
         });
         say('stopping: returning leases…');
         await daemon.stop();
-        say(`stopped after ${daemon.proved.length} job(s)`);
+        say(`stopped after ${daemon.proved.length} job(s) and ${daemon.provedBatches.length} batch proof(s)`);
       },
     );
 }

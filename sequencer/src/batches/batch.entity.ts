@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 
 export type BatchKind = 'open' | 'settle' | 'release' | 'refund';
 export type BatchStatus = 'pending' | 'confirmed' | 'failed';
+/** How a settle batch is proven on L1, and so how it is released on L2: RLC over single proofs, or one batch proof. */
+export type BatchPath = 'rlc' | 'proven';
 
 /** One transaction's worth of jobs: opened on L2, settled on L1, released or refunded on L2. */
 @Entity({ name: 'batches' })
@@ -10,7 +12,10 @@ export class BatchEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
   @Column({ type: 'text' }) kind!: BatchKind;
   @Column({ type: 'text' }) status!: BatchStatus;
+  @Column({ type: 'text', default: 'rlc' }) path!: BatchPath;
   @Column({ name: 'job_ids', type: 'jsonb' }) jobIds!: string[];
+  /** For path 'proven': the batch proof it carries (batch_proofs.id). */
+  @Column({ name: 'batch_proof_id', type: 'bigint', nullable: true }) batchProofId!: string | null;
   /** The chain transaction that carries it (chain_txs.id). */
   @Column({ name: 'tx_id', type: 'bigint', nullable: true }) txId!: string | null;
   /** For settle and release batches: InferenceSettlement's batch id. */

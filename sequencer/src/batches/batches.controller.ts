@@ -10,6 +10,8 @@ class BatchViewDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['open', 'settle', 'release', 'refund'] }) kind!: string;
   @ApiProperty({ enum: ['pending', 'confirmed', 'failed'] }) status!: string;
+  @ApiProperty({ enum: ['rlc', 'proven'], description: 'settled with single proofs (RLC) or one batch proof' })
+  path!: string;
   @ApiProperty({ type: [String] }) jobIds!: string[];
   @ApiPropertyOptional() l1BatchId?: string;
   @ApiPropertyOptional() txHash?: string;
@@ -43,6 +45,7 @@ export class BatchesController {
       id: batch.id,
       kind: batch.kind,
       status: batch.status,
+      path: batch.path,
       jobIds: batch.jobIds,
       l1BatchId: batch.l1BatchId ?? undefined,
       txHash: tx?.txHash,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { BatchProofsModule } from '../batch-proofs/batch-proofs.module';
 import { BatchesController } from './batches.controller';
 import { LeaderService } from './leader.service';
 import { OpenBatcher } from './open-batcher';
@@ -9,6 +10,7 @@ import { SettleBatcher } from './settle-batcher';
 import { WorkersService } from './workers.service';
 
 @Module({
+  imports: [BatchProofsModule],
   controllers: [BatchesController],
   providers: [LeaderService, OpenBatcher, SettleBatcher, ReleaseBatcher, RefundBatcher, WorkersService],
   exports: [WorkersService, OpenBatcher, SettleBatcher, ReleaseBatcher, RefundBatcher, LeaderService],

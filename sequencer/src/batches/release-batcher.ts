@@ -10,13 +10,17 @@ import { transitionJob } from '../jobs/transition-job';
 import { MetricsService } from '../metrics/metrics.service';
 import { BatchEntity } from './batch.entity';
 
+/** A settled batch as the market records it: relayed from L1 yet, and released yet. */
+type OnL2 = { recorded: boolean; released: boolean };
+
 /** InferenceMarket.JobStatus. */
 const MARKET_STATUS = { None: 0n, Open: 1n, Released: 2n, Refunded: 3n } as const;
 const SKIP_REASONS = ['the job was not open', 'the proven terms differ from the signed request'] as const;
 
 /**
  * Stage 7: once the L1 → L2 message of a settled batch has landed (the market has its hash), the sequencer sends
- * `releaseBatch` with the exact job tuples L1 settled, and the market pays each prover. The release is
+ * `releaseBatch` (RLC path) or `releaseProvenBatch` (batch-proof path: the market recomputes the batch hash from its
+ * own job records) with the exact jobs L1 settled, and the market pays each prover. The release is
  * permissionless and idempotent on chain (a batch releases once), so after a crash the market's own records tell
  * what already happened. A release L2 would revert is not sent (no row); a pending one that was never sent is
  * checked against the market first (someone else may have released the batch) and given up if it would revert.
@@ -48,16 +52,14 @@ export class ReleaseBatcher {
       .orderBy('b.id', 'ASC')
       .getMany();
     for (const settled of waiting) {
-      const onL2 = await market.settledBatch(settled.l1BatchId!);
-      if (onL2.hash === '0x' + '00'.repeat(32)) continue; // the message has not been relayed yet
+      const onL2 = await this.onL2(settled);
+      if (!onL2.recorded) continue; // the message has not been relayed yet
       if (onL2.released) {
         released += await this.reconcile(settled.jobIds, undefined);
         continue;
       }
       try {
-        await market.releaseBatch.staticCall(settled.l1BatchId!, settled.settledJobs!, {
-          from: this.chain.senderFor('l2').address,
-        });
+        await this.chain.get().l2.call({ ...(await this.releaseCall(settled)), from: this.chain.senderFor('l2').address });
       } catch (err) {
         // A paused market, for one: nothing is recorded, the next round tries again.
         if (!isError(err, 'CALL_EXCEPTION')) throw err;
@@ -69,6 +71,7 @@ export class ReleaseBatcher {
       }
       const release = await repo.save({
         kind: 'release' as const,
+        path: settled.path,
         status: 'pending' as const,
         jobIds: settled.jobIds,
         l1BatchId: settled.l1BatchId,
@@ -79,17 +82,39 @@ export class ReleaseBatcher {
     return { released };
   }
 
+  private async onL2(batch: BatchEntity): Promise<OnL2> {
+    const { market } = this.chain.get();
+    if (batch.path === 'proven') {
+      const recorded = await market.provenBatch(batch.l1BatchId!);
+      return { recorded: recorded.jobCount !== 0n, released: recorded.released };
+    }
+    const recorded = await market.settledBatch(batch.l1BatchId!);
+    return { recorded: recorded.hash !== '0x' + '00'.repeat(32), released: recorded.released };
+  }
+
+  /** The release transaction's target and calldata: the jobs exactly as L1 settled them, in order. */
+  private async releaseCall(batch: BatchEntity): Promise<{ to: string; data: string }> {
+    const { market } = this.chain.get();
+    const data =
+      batch.path === 'proven'
+        ? market.interface.encodeFunctionData('releaseProvenBatch', [
+            batch.l1BatchId!,
+            batch.settledJobs!.map((j) => ({ jobId: j.jobId, prover: j.prover, outputCommitment: j.outputCommitment })),
+          ])
+        : market.interface.encodeFunctionData('releaseBatch', [batch.l1BatchId!, batch.settledJobs!]);
+    return { to: await market.getAddress(), data };
+  }
+
   private async finish(batch: BatchEntity): Promise<number> {
     const sender = this.chain.senderFor('l2');
     const { market } = this.chain.get();
     if (!batch.txId) {
       // Never sent (a crash, or a send that failed): anyone may have released the batch since.
-      if ((await market.settledBatch(batch.l1BatchId!)).released)
+      if ((await this.onL2(batch)).released)
         return this.giveUp(batch, 'released on L2 by another sender before this release was sent');
-      const data = market.interface.encodeFunctionData('releaseBatch', [batch.l1BatchId!, batch.settledJobs!]);
       let tx;
       try {
-        tx = await sender.send({ purpose: `releaseBatch ${batch.l1BatchId}`, to: await market.getAddress(), data });
+        tx = await sender.send({ purpose: `release of L1 batch ${batch.l1BatchId}`, ...(await this.releaseCall(batch)) });
       } catch (err) {
         // L2 would revert it now: given up, and tried afresh next round. Anything else (no funds, no chain) leaves
         // it pending for the next round.
@@ -106,7 +131,7 @@ export class ReleaseBatcher {
         .getRepository(BatchEntity)
         .update({ id: batch.id }, { status: 'failed', error: 'releaseBatch reverted' });
       this.metrics.batches.inc({ kind: 'release', outcome: 'reverted' });
-      if ((await market.settledBatch(batch.l1BatchId!)).released) return this.reconcile(batch.jobIds, undefined);
+      if ((await this.onL2(batch)).released) return this.reconcile(batch.jobIds, undefined);
       return 0;
     }
     const n = await this.reconcile(batch.jobIds, receipt);
@@ -121,8 +146,7 @@ export class ReleaseBatcher {
     await this.dataSource.getRepository(BatchEntity).update({ id: batch.id }, { status: 'failed', error });
     this.metrics.batches.inc({ kind: 'release', outcome: 'abandoned' });
     this.log.warn({ batchId: batch.id, l1BatchId: batch.l1BatchId, error }, 'release abandoned before it was sent');
-    const { market } = this.chain.get();
-    return (await market.settledBatch(batch.l1BatchId!)).released ? this.reconcile(batch.jobIds, undefined) : 0;
+    return (await this.onL2(batch)).released ? this.reconcile(batch.jobIds, undefined) : 0;
   }
 
   /** Moves each `settled` job to what the market says it is now (released, refunded, or skipped). */

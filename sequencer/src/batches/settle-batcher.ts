@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isError, type TransactionReceipt } from 'ethers';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, Not } from 'typeorm';
 
 import { decodeRevert } from '@verity/contracts';
 import { ContractRevertedError, createLogger } from '@verity/core';
+import { BatchProofPlanner } from '../batch-proofs/batch-proof-planner';
 import { ChainService } from '../chain/chain.service';
 import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 import { JobEntity } from '../jobs/job.entity';
@@ -17,7 +18,7 @@ import { settleBatchCapacity } from './settleBatchCapacity';
 const PER_JOB_ERRORS = new Set(['InvalidProof', 'ModelNotActive', 'ModelNotRegistered', 'SignalOutOfField', 'ZeroProver']);
 
 /**
- * Stage 6: proven jobs go to L1 in one `settleBatch` per batch (size, calldata bytes or age trigger), one pairing
+ * Stage 6: proven jobs (those no batch proof is asked for: see BatchProofPlanner) go to L1 in one `settleBatch` per batch (size, calldata bytes or age trigger), one pairing
  * check for all of them. Each job's calldata is encoded on its own first: a job whose stored proof cannot be encoded
  * fails alone. Then the batch is simulated: a job L1 would refuse (its proof, its model) is marked failed and the
  * rest retried without it, so one bad job never blocks the others. The batch row (with the exact job tuples, which
@@ -33,16 +34,22 @@ export class SettleBatcher {
     private readonly dataSource: DataSource,
     private readonly chain: ChainService,
     private readonly metrics: MetricsService,
+    private readonly planner: BatchProofPlanner,
   ) {}
 
   async step(): Promise<{ settled: number; failed: number }> {
     let settled = 0;
     let failed = 0;
-    for (const batch of await this.dataSource.getRepository(BatchEntity).find({ where: { kind: 'settle', status: 'pending' } }))
+    for (const batch of await this.dataSource
+      .getRepository(BatchEntity)
+      .find({ where: { kind: 'settle', path: 'rlc', status: 'pending' } }))
       settled += await this.finish(batch);
 
+    // The batch-proof planner goes first: it takes the jobs a batch proof will settle, and names those it still
+    // waits to batch; single settlement leaves both alone.
+    const { holding } = await this.planner.step();
     const candidates = await this.dataSource.getRepository(JobEntity).find({
-      where: { status: 'proven' },
+      where: { status: 'proven', ...(holding.size ? { jobId: Not(In([...holding])) } : {}) },
       order: { provenAt: 'ASC' },
       take: this.config.workers.settleBatchSize,
     });

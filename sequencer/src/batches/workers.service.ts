@@ -4,6 +4,7 @@ import { createLogger, PollLoop, type PollLoopHealth } from '@verity/core';
 import { chainErrorSeverity, toChainError } from '@verity/contracts';
 import { ChainService } from '../chain/chain.service';
 import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
+import { ProvenSettler } from '../batch-proofs/proven-settler';
 import { LeaderService } from './leader.service';
 import { OpenBatcher } from './open-batcher';
 import { RefundBatcher } from './refund-batcher';
@@ -13,7 +14,7 @@ import { SettleBatcher } from './settle-batcher';
 export type WorkersHealth = { leader: boolean; loops: Record<string, PollLoopHealth> };
 
 /**
- * Runs the batchers (open on L2, settle on L1, release on L2, expire and refund) on a poll loop each, in the process
+ * Runs the batchers (open on L2, settle on L1 singly or with batch proofs, release on L2, expire and refund) on a poll loop each, in the process
  * that holds the leader lock only. A process that gains leadership first re-broadcasts whatever its predecessor
  * signed but did not see confirmed, then finishes the batches left pending.
  */
@@ -31,6 +32,7 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
     private readonly settler: SettleBatcher,
     private readonly releaser: ReleaseBatcher,
     private readonly refunder: RefundBatcher,
+    private readonly provenSettler: ProvenSettler,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -54,6 +56,7 @@ export class WorkersService implements OnApplicationBootstrap, OnApplicationShut
     const steps: Record<string, () => Promise<unknown>> = {
       opener: () => this.opener.step(),
       settler: () => this.settler.step(),
+      provenSettler: () => this.provenSettler.step(),
       releaser: () => this.releaser.step(),
       refunder: () => this.refunder.step(),
     };

@@ -69,6 +69,19 @@ const envSchema = z.object({
    * proven must still settle on L1 before the model stops accepting settlement.
    */
   SEQUENCER_DEACTIVATION_MARGIN_SECONDS: int(0, 3_600),
+  /**
+   * Ask provers for batch proofs (one Groth16 proof for up to K of their jobs of one model) wherever a model has a
+   * batch key active on L1 and its batch artifacts published here. Off: every job settles singly (RLC batches).
+   */
+  SEQUENCER_BATCH_PROOFS: z.enum(['on', 'off']).default('on'),
+  /** A prover's proven jobs of one model wait at most this long for K of them before a smaller batch is asked for. */
+  SEQUENCER_BATCH_PROOF_AGE_MS: int(0, 60_000),
+  /** Fewer jobs than this after the age trigger settle singly (a batch proof costs ~680k L1 gas whatever its count). */
+  SEQUENCER_BATCH_PROOF_MIN_JOBS: int(1, 8),
+  /** How long a prover has to deliver a batch proof; then its jobs settle singly. */
+  SEQUENCER_BATCH_PROOF_TIMEOUT_MS: int(1_000, 600_000),
+  /** A job is batched only if its deadline leaves the age, the timeout and this margin (settle, relay, release). */
+  SEQUENCER_BATCH_PROOF_DEADLINE_MARGIN_SECONDS: int(0, 900),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
@@ -108,6 +121,7 @@ export type SequencerConfig = Readonly<{
     deactivationMarginSeconds: number;
     allowDevelopmentSetup: boolean;
   }>;
+  batchProofs: Readonly<{ enabled: boolean; ageMs: number; minJobs: number; timeoutMs: number; deadlineMarginSeconds: number }>;
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
 }>;
 
@@ -165,6 +179,13 @@ export function loadSequencerConfig(env: NodeJS.ProcessEnv = process.env): Seque
       statusTtlMs: e.SEQUENCER_MODEL_STATUS_TTL_MS,
       deactivationMarginSeconds: e.SEQUENCER_DEACTIVATION_MARGIN_SECONDS,
       allowDevelopmentSetup: e.SEQUENCER_ALLOW_DEVELOPMENT_SETUP === 'on',
+    }),
+    batchProofs: Object.freeze({
+      enabled: e.SEQUENCER_BATCH_PROOFS === 'on',
+      ageMs: e.SEQUENCER_BATCH_PROOF_AGE_MS,
+      minJobs: e.SEQUENCER_BATCH_PROOF_MIN_JOBS,
+      timeoutMs: e.SEQUENCER_BATCH_PROOF_TIMEOUT_MS,
+      deadlineMarginSeconds: e.SEQUENCER_BATCH_PROOF_DEADLINE_MARGIN_SECONDS,
     }),
     log: Object.freeze({ level: e.LOG_LEVEL, format: e.LOG_FORMAT }),
   });

@@ -12,9 +12,20 @@ import { ProverSessionEntity } from '../provers/prover-session.entity';
 import { ProverEntity } from '../provers/prover.entity';
 import { Init1764115200000 } from './migrations/1764115200000-Init';
 import { PendingIndex1764201600000 } from './migrations/1764201600000-PendingIndex';
+import { BatchProofs1764374400000 } from './migrations/1764374400000-BatchProofs';
+import { BatchProofEntity } from '../batch-proofs/batch-proof.entity';
 
-export const ENTITIES = [JobEntity, JobEventEntity, ProverEntity, ProverSessionEntity, BatchEntity, ChainTxEntity, ModelEntity];
-export const MIGRATIONS = [Init1764115200000, PendingIndex1764201600000];
+export const ENTITIES = [
+  JobEntity,
+  JobEventEntity,
+  ProverEntity,
+  ProverSessionEntity,
+  BatchEntity,
+  ChainTxEntity,
+  ModelEntity,
+  BatchProofEntity,
+];
+export const MIGRATIONS = [Init1764115200000, PendingIndex1764201600000, BatchProofs1764374400000];
 
 /**
  * The TypeORM DataSource for the sequencer's PostgreSQL (a real server, or the embedded PGlite that `npm start`

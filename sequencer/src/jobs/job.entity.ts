@@ -50,6 +50,10 @@ export class JobEntity {
   @Column({ name: 'public_signals', type: 'jsonb', nullable: true }) publicSignals!: string[] | null;
   @Column({ name: 'proven_at', type: 'timestamptz', nullable: true }) provenAt!: Date | null;
 
+  /** The batch proof this job waits for (status `batched` until it is proven, or given up). */
+  @Column({ name: 'batch_proof_id', type: 'bigint', nullable: true }) batchProofId!: string | null;
+  /** Settle with its own proof (RLC batch): no batch proof will be asked for it (again). */
+  @Column({ name: 'settle_singly', type: 'boolean', default: false }) settleSingly!: boolean;
   @Column({ name: 'settle_batch_id', type: 'bigint', nullable: true }) settleBatchId!: string | null;
   @Column({ name: 'settle_tx_hash', type: 'text', nullable: true }) settleTxHash!: string | null;
   /** The InferenceSettlement batch id on L1. */

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 
 import { ValidationError } from '../common/errors';
 import { UINT_DECIMAL } from '../jobs/dto/submit-job.dto';
-import { ARTIFACT_NAMES, type ArtifactName } from './model.entity';
+import { ARTIFACT_NAMES_HELP, isArtifactName } from './model.entity';
 import { mapModel, ModelViewDto } from './model-view.dto';
 import { ModelsService } from './models.service';
 
@@ -34,12 +34,12 @@ export class ModelsController {
 
   @Get(':id/artifacts/:name')
   async artifact(@Param('id') id: string, @Param('name') name: string, @Res({ passthrough: true }) res: Response) {
-    if (!(ARTIFACT_NAMES as readonly string[]).includes(name))
-      throw new ValidationError(`unknown artifact '${name.slice(0, 40)}' (one of ${ARTIFACT_NAMES.join(', ')})`);
+    if (!isArtifactName(name))
+      throw new ValidationError(`unknown artifact '${name.slice(0, 40)}' (one of ${ARTIFACT_NAMES_HELP})`);
     const model = await this.models.find(modelIdParam(id));
-    const artifact = model.artifacts[name as ArtifactName];
+    const artifact = model.artifacts[name];
     res.setHeader('X-Content-SHA256', artifact?.sha256 ?? '');
-    return new StreamableFile(this.models.openArtifact(model, name as ArtifactName), { type: 'application/octet-stream' });
+    return new StreamableFile(this.models.openArtifact(model, name), { type: 'application/octet-stream' });
   }
 
   /**

@@ -18,7 +18,13 @@ import {
   type ModelManifest,
   zkeyVerificationKey,
 } from '@verity/circuits';
-import { sameVerifyingKey, toSolidityVerifyingKey, type SnarkjsVerificationKey } from '@verity/contracts';
+import {
+  batchKeyWords,
+  sameVerifyingKey,
+  storedBatchKeyWords,
+  toSolidityVerifyingKey,
+  type SnarkjsVerificationKey,
+} from '@verity/contracts';
 import { createLogger, DEVNET_L1_CHAIN_ID } from '@verity/core';
 import type { VerificationKey } from 'snarkjs';
 import {
@@ -34,12 +40,23 @@ import {
 } from '../common/errors';
 import { ChainService } from '../chain/chain.service';
 import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
-import { ARTIFACT_NAMES, ModelEntity, type ArtifactName } from './model.entity';
+import {
+  ARTIFACT_NAMES_HELP,
+  BATCH_ARTIFACT_PARTS,
+  batchArtifactName,
+  isArtifactName,
+  ModelEntity,
+  parseBatchArtifact,
+  type ArtifactName,
+} from './model.entity';
 
 /** Artifacts a prover needs before a model can take jobs. */
 const REQUIRED: ArtifactName[] = ['manifest', 'program', 'zkey', 'vkey', 'onnx'];
 const CACHE_MS = 5_000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** What a batch circuit's manifest (circuits' BatchManifest) must say for the sequencer to serve it. */
+type BatchManifestFields = { name: string; modelId: string; batchSize: number; setup?: ModelManifest['setup'] };
 
 export type LoadedModel = { entity: ModelEntity; manifest: ModelManifest; interface: ModelInterface; vkey: VerificationKey };
 
@@ -108,6 +125,8 @@ export class ModelsService {
   private cache = new Map<string, { at: number; model?: LoadedModel }>();
   private statuses = new Map<string, ModelChainStatus>();
   private statusReads = new Map<string, Promise<ModelChainStatus>>();
+  /** ModelRegistry.batchKeyDataOf(model, K).active as last read, by `${modelId}/${K}`. */
+  private batchKeyReads = new Map<string, { at: number; active: boolean }>();
   private uploads = 0;
 
   constructor(
@@ -175,6 +194,53 @@ export class ModelsService {
       leasable.push(row.modelId);
     }
     return leasable;
+  }
+
+  /**
+   * The largest K whose batch circuit may prove this model's jobs now: its manifest, zkey and vkey are stored here
+   * (each checked against the key registered on L1 at upload) and ModelRegistry says the key is active (its
+   * activation delay passed, the model accepts settlement). Undefined: the model's jobs settle singly.
+   */
+  async usableBatchSize(modelId: string): Promise<number | undefined> {
+    const { entity } = await this.loaded(modelId);
+    const sizes = Object.keys(entity.artifacts)
+      .map((name) => parseBatchArtifact(name))
+      .filter((b) => b?.part === 'manifest')
+      .map((b) => b!.size)
+      .filter((K) => BATCH_ARTIFACT_PARTS.every((part) => entity.artifacts[batchArtifactName(K, part)]))
+      .sort((a, b) => b - a);
+    for (const K of sizes) if (await this.batchKeyActive(modelId, K)) return K;
+    return undefined;
+  }
+
+  private async batchKeyActive(modelId: string, K: number): Promise<boolean> {
+    const key = `${modelId}/${K}`;
+    const known = this.batchKeyReads.get(key);
+    if (known && Date.now() - known.at < this.config.models.statusTtlMs) return known.active;
+    let active = false;
+    try {
+      [, active] = await this.chain.get().modelRegistry.batchKeyDataOf(modelId, K);
+    } catch (err) {
+      // L1 unreachable: no batch proofs are asked for until it answers (single settlement still works).
+      this.log.warn({ modelId, size: K, err: (err as Error).message }, 'batch key status not read from L1');
+    }
+    this.batchKeyReads.set(key, { at: Date.now(), active });
+    return active;
+  }
+
+  /** The verification key of the model's batch circuit of K slots, as stored here (equal to L1's at upload). */
+  batchVerificationKey(entity: ModelEntity, K: number): VerificationKey {
+    const artifact = entity.artifacts[batchArtifactName(K, 'vkey')];
+    if (!artifact) throw new ModelNotFoundError(`${entity.modelId}/${batchArtifactName(K, 'vkey')}`);
+    return JSON.parse(readFileSync(this.artifactPath(artifact.sha256), 'utf8')) as VerificationKey;
+  }
+
+  /** The words of the batch key of K slots registered on L1 for the model; [] if none is registered. */
+  private async registeredBatchKey(modelId: string, K: number): Promise<bigint[]> {
+    const { modelRegistry, l1 } = this.chain.get();
+    const [keyData] = await modelRegistry.batchKeyDataOf(modelId, K);
+    if (BigInt(keyData) === 0n) return [];
+    return storedBatchKeyWords(await l1.getCode(keyData));
   }
 
   /** The model's L1 status, read again once it is older than SEQUENCER_MODEL_STATUS_TTL_MS. */
@@ -260,8 +326,9 @@ export class ModelsService {
    * the key registered on L1, and later artifacts must match the manifest's hashes where it records them.
    */
   async putArtifact(modelId: string, name: string, upload: ArtifactUpload): Promise<ModelEntity> {
-    if (!(ARTIFACT_NAMES as readonly string[]).includes(name))
-      throw new ArtifactInvalidError(`unknown artifact '${name.slice(0, 40)}' (one of ${ARTIFACT_NAMES.join(', ')})`);
+    if (!isArtifactName(name))
+      throw new ArtifactInvalidError(`unknown artifact '${name.slice(0, 40)}' (one of ${ARTIFACT_NAMES_HELP})`);
+    const batch = parseBatchArtifact(name);
     const { signature } = upload;
     if (!signature || !/^0x[0-9a-fA-F]{130}$/.test(signature))
       throw new UnauthorizedError('upload needs the publisher’s signature in the X-Verity-Signature header');
@@ -306,8 +373,15 @@ export class ModelsService {
         );
       const row = await this.repo().findOneBy({ modelId });
       if (name !== 'manifest' && !row) throw new ArtifactInvalidError('upload the manifest first');
-      const setup = (row?.manifest as unknown as ModelManifest | undefined)?.setup;
-      if (name === 'zkey' && setup && setup.zkeySha256 !== sha256)
+      // A batch circuit's files need its key on L1 (they are checked against it), and its zkey and vkey its manifest.
+      const l1BatchKey = batch ? await this.registeredBatchKey(modelId, batch.size) : [];
+      if (batch && !l1BatchKey.length)
+        throw new ArtifactInvalidError(
+          `no batch key of ${batch.size} slots is registered on L1 for model ${modelId}: register it first (verity model register-batch)`,
+        );
+      const batchManifest = batch && batch.part !== 'manifest' ? this.storedBatchManifest(row!, batch.size) : undefined;
+      const setup = batch ? batchManifest?.setup : (row?.manifest as unknown as ModelManifest | undefined)?.setup;
+      if ((name === 'zkey' || batch?.part === 'zkey') && setup && setup.zkeySha256 !== sha256)
         throw new ArtifactInvalidError('the zkey does not match the manifest’s zkeySha256');
 
       // Only now is the body read.
@@ -322,18 +396,33 @@ export class ModelsService {
         if (!manifest.setup) throw new ArtifactInvalidError('the manifest records no setup');
         this.assertRegistrable(manifest.name, manifest.setup, deployment.l1.chainId);
       }
+      if (batch?.part === 'manifest') {
+        const manifest = this.parseJson(tmp, 'batch manifest') as unknown as BatchManifestFields;
+        if (manifest.modelId !== modelId || manifest.batchSize !== batch.size)
+          throw new ArtifactInvalidError(
+            `the batch manifest is for model ${String(manifest.modelId).slice(0, 80)} with ${String(manifest.batchSize).slice(0, 10)} slots, not ${modelId} with ${batch.size}`,
+          );
+        if (!manifest.setup) throw new ArtifactInvalidError('the batch manifest records no setup');
+        this.assertRegistrable(String(manifest.name), manifest.setup, deployment.l1.chainId);
+      }
       // The key itself too: a manifest can be edited, a zkey without phase-2 contributions is a development key.
       if (name === 'zkey') this.assertRegistrable(String(row!.manifest.name), setup, deployment.l1.chainId, tmp);
+      if (batch?.part === 'zkey') this.assertRegistrable(batchManifest!.name, setup, deployment.l1.chainId, tmp);
+      if (batch && batch.part !== 'manifest') {
+        const vkey = await this.keyOfArtifact(tmp, batch.part);
+        if (vkey.IC.length !== 4)
+          throw new ArtifactInvalidError(
+            `a batch circuit's key has 4 IC points (modelId, count, batchHash), this one ${vkey.IC.length}`,
+          );
+        if (!sameWords(batchKeyWords(toSolidityVerifyingKey(vkey), BigInt(modelId)), l1BatchKey))
+          throw new ArtifactInvalidError(
+            `this ${batch.part === 'vkey' ? 'verification key' : 'zkey’s key'} is not the batch key of ${batch.size} slots registered on L1`,
+          );
+      }
       // The zkey provers will prove with must carry the key registered on L1 (α, β, γ, δ, IC), and the vkey served
       // to requesters must be that key: a publisher cannot pair L1's key with other proving material.
       if (name === 'vkey' || name === 'zkey') {
-        const vkey = checkVerificationKey(
-          name === 'vkey'
-            ? (this.parseJson(tmp, 'vkey') as unknown as VerificationKey)
-            : await zkeyVerificationKey(tmp).catch((err: Error & { shortMessage?: string }) => {
-                throw new ArtifactInvalidError(`the zkey: ${err.shortMessage ?? err.message}`);
-              }),
-        );
+        const vkey = await this.keyOfArtifact(tmp, name);
         const registered = await modelRegistry.verifyingKeyOf(modelId);
         const onChain = {
           alpha1: { x: registered.alpha1.x, y: registered.alpha1.y },
@@ -391,6 +480,24 @@ export class ModelsService {
     }
   }
 
+  /** The verification key a vkey file holds, or a zkey carries (checked: a key that accepts forgeries is refused). */
+  private async keyOfArtifact(file: string, part: 'vkey' | 'zkey'): Promise<VerificationKey> {
+    return checkVerificationKey(
+      part === 'vkey'
+        ? (this.parseJson(file, 'vkey') as unknown as VerificationKey)
+        : await zkeyVerificationKey(file).catch((err: Error & { shortMessage?: string }) => {
+            throw new ArtifactInvalidError(`the zkey: ${err.shortMessage ?? err.message}`);
+          }),
+    );
+  }
+
+  /** The batch manifest of K slots stored for the model (uploaded before its zkey and vkey). */
+  private storedBatchManifest(row: ModelEntity, K: number): BatchManifestFields {
+    const artifact = row.artifacts[batchArtifactName(K, 'manifest')];
+    if (!artifact) throw new ArtifactInvalidError(`upload ${batchArtifactName(K, 'manifest')} first`);
+    return this.parseJson(this.artifactPath(artifact.sha256), 'batch manifest') as unknown as BatchManifestFields;
+  }
+
   /** Streams `body` into `file`, never past `declared` bytes; returns the content's SHA-256 (hex). */
   private async receive(body: Readable, file: string, declared: number): Promise<string> {
     const hash = createHash('sha256');
@@ -421,3 +528,5 @@ export class ModelsService {
     }
   }
 }
+
+const sameWords = (a: readonly bigint[], b: readonly bigint[]): boolean => a.length === b.length && a.every((w, i) => w === b[i]);

@@ -49,14 +49,18 @@ export class LeasePolicyService {
     });
   }
 
-  /** Throws unless `prover` may take one more lease now (heartbeat, stake, lease cap). */
-  async checkProver(prover: string): Promise<void> {
+  /**
+   * Throws unless `prover` may take one more lease now (heartbeat, stake, and unless `leaseCap` is false, the cap on
+   * job leases: a batch proof request is not a job lease).
+   */
+  async checkProver(prover: string, options: { leaseCap?: boolean } = {}): Promise<void> {
     const row = await this.dataSource.getRepository(ProverEntity).findOneBy({ address: prover });
     if (!row) throw new UnauthorizedError('this prover is not registered: POST /v1/provers/register');
     const timeoutSeconds = this.config.provers.heartbeatTimeoutSeconds;
     if (Date.now() - row.lastHeartbeatAt.getTime() > timeoutSeconds * 1000)
       throw new ProverHeartbeatLapsedError(prover, timeoutSeconds);
     if (!(await this.isStaked(prover))) throw new ProverNotStakedError(prover);
+    if (options.leaseCap === false) return;
     const [held] = await this.dataSource.query<{ count: string }[]>(
       `SELECT count(*)::text AS count FROM jobs WHERE status = 'proving' AND lease_prover = $1 AND lease_expires_at > now()`,
       [prover],

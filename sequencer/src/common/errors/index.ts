@@ -170,3 +170,18 @@ export class ProverHeartbeatLapsedError extends BaseError {
     );
   }
 }
+
+export class BatchProofNotFoundError extends BaseError {
+  override name = 'BatchProofNotFoundError';
+  constructor(id: string) {
+    super('BATCH_PROOF_NOT_FOUND', `no batch proof request ${id}`);
+  }
+}
+
+/** A batch proof request that is not this prover's, or no longer waits for a proof. */
+export class BatchProofNotOpenError extends BaseError {
+  override name = 'BatchProofNotOpenError';
+  constructor(id: string, why: string) {
+    super('BATCH_PROOF_NOT_OPEN', `batch proof request ${id} ${why}`);
+  }
+}
