@@ -198,6 +198,18 @@ describe('proveBatchRequest', () => {
     ).rejects.toMatchObject({ code: 'ARTIFACT_NOT_AVAILABLE' });
   });
 
+  it('refuses, before fetching anything, more jobs than slots, no job, or a request already given up', async () => {
+    const one = served(35, [0, 0, 0, 0, 0]);
+    for (const bad of [
+      request([one, one, one]),
+      request([]),
+      { ...request([one]), giveUpAt: new Date(Date.now() - 1_000).toISOString() },
+    ])
+      await expect(proveBatchRequest({ request: bad, cache: cache(), prover, proverProcess })).rejects.toMatchObject({
+        code: 'BATCH_PROOF_REFUSED',
+      });
+  });
+
   describe("ProverDaemon's batch loop", () => {
     let daemon: ProverDaemon;
     beforeEach(() => {

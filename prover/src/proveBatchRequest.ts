@@ -45,6 +45,13 @@ export type ProveBatchRequestErrorType = BatchProofRefusedError | BaseError;
  */
 export async function proveBatchRequest(parameters: ProveBatchRequestParameters): Promise<ProveBatchRequestReturnType> {
   const { request, cache } = parameters;
+  // Checked before anything is downloaded: a request for 65 jobs or none is not worth fetching a zkey for.
+  if (!Array.isArray(request.jobs) || request.jobs.length < 1 || request.jobs.length > request.batchSize)
+    throw new BatchProofRefusedError(
+      `request ${request.batchProofId} holds ${request.jobs?.length} jobs for a batch circuit of ${request.batchSize} slots`,
+    );
+  if (!(Date.parse(request.giveUpAt) > Date.now()))
+    throw new BatchProofRefusedError(`request ${request.batchProofId} was already given up at ${request.giveUpAt}`);
   const model = await cache.get(request.modelId);
   const batch = await cache.getBatch(request.modelId, request.batchSize);
   const prover = BigInt(parameters.prover);

@@ -3,7 +3,7 @@ import { Wallet } from 'ethers';
 import { argmax, Groth16ProverProcess, proveInference } from '@verity/circuits';
 import { BaseError, createLogger } from '@verity/core';
 import { ModelCache } from './modelCache';
-import { proveBatchRequest } from './proveBatchRequest';
+import { BatchProofRefusedError, proveBatchRequest } from './proveBatchRequest';
 import { checkRegistrationMessage, type ProverMarket } from './registrationMessage';
 import { OnnxRunner, type ExecutionProvider } from './runModel';
 import { SequencerApiError, SequencerClient, type LeasedBatchProof, type LeasedJob } from './sequencerClient';
@@ -210,6 +210,11 @@ export class ProverDaemon {
 
   private async serveBatch(request: LeasedBatchProof): Promise<void> {
     const log = this.log.child({ batchProofId: request.batchProofId });
+    const served = this.parameters.models ?? [];
+    if (served.length && !served.includes(request.modelId))
+      throw new BatchProofRefusedError(
+        `request ${request.batchProofId} is for model ${request.modelId}, which this prover does not serve`,
+      );
     const proved = await proveBatchRequest({
       request,
       cache: this.cache,

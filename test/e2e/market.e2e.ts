@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -529,14 +530,26 @@ describe('the inference market on the devnet', () => {
     const upload = (name: string, file: string) => uploadArtifacts(devnet, sequencer.url, modelId, { [name]: file });
     await expect(upload(`batch-${K}-manifest`, batch.paths.manifest)).rejects.toThrow(/400.*no batch key of 32 slots/);
     await publishBatch(devnet, sequencer.url, model, batch);
-    // The model's own key (6 IC points) or the batch zkey under another K: refused.
-    await expect(upload(`batch-${K}-vkey`, model.paths.vkey)).rejects.toThrow(/400.*4 IC points/);
+    // A vkey the batch manifest does not name, or the zkey under another K: refused.
+    await expect(upload(`batch-${K}-vkey`, model.paths.vkey)).rejects.toThrow(/400.*vkeySha256/);
     await expect(upload('batch-8-zkey', batch.paths.zkey)).rejects.toThrow(/400.*no batch key of 8 slots/);
-    // A key that differs from L1's in one folded point (IC1, which L1 folds with the model id into IC0).
+    // A publisher's manifest may name any vkey: the key itself must still be L1's. One that differs in a folded
+    // point (IC1, which L1 folds with the model id into IC0), and the model's own key (6 IC points), are refused.
     const vk = JSON.parse(readFileSync(batch.paths.vkey, 'utf8')) as { IC: string[][] };
-    const tampered = join(cacheDir, 'tampered-batch-vkey.json');
-    writeFileSync(tampered, JSON.stringify({ ...vk, IC: [vk.IC[0], vk.IC[2], vk.IC[2], vk.IC[3]] }));
-    await expect(upload(`batch-${K}-vkey`, tampered)).rejects.toThrow(/400.*not the batch key of 32 slots registered on L1/);
+    const manifest = JSON.parse(readFileSync(batch.paths.manifest, 'utf8')) as { setup: Record<string, unknown> };
+    const keyFiles = {
+      tampered: [join(cacheDir, 'tampered-batch-vkey.json'), /400.*not the batch key of 32 slots registered on L1/],
+      model: [model.paths.vkey, /400.*4 IC points/],
+    } as const;
+    writeFileSync(keyFiles.tampered[0], JSON.stringify({ ...vk, IC: [vk.IC[0], vk.IC[2], vk.IC[2], vk.IC[3]] }));
+    for (const [file, refusal] of Object.values(keyFiles)) {
+      const naming = join(cacheDir, 'naming-manifest.json');
+      const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
+      writeFileSync(naming, JSON.stringify({ ...manifest, setup: { ...manifest.setup, vkeySha256: sha } }));
+      await upload(`batch-${K}-manifest`, naming);
+      await expect(upload(`batch-${K}-vkey`, file)).rejects.toThrow(refusal);
+    }
+    await upload(`batch-${K}-manifest`, batch.paths.manifest);
     await expect(upload('batch-65-vkey', batch.paths.vkey)).rejects.toThrow(/400.*unknown artifact/);
     const listed = (await getJson(`${sequencer.url}/v1/models/${modelId}`)).body.artifacts as Record<string, unknown>;
     expect(Object.keys(listed)).toEqual(expect.arrayContaining([`batch-${K}-manifest`, `batch-${K}-vkey`, `batch-${K}-zkey`]));
@@ -725,5 +738,22 @@ describe('the inference market on the devnet', () => {
     expect(row!.n).toBe(0);
     await devnet.relayer.step();
     await sequencer.release();
+  }, 600_000);
+
+  it('asks for no batch proof once the model has a deactivation scheduled: its jobs settle singly before it', async () => {
+    const eight = await proveJobs(8);
+    const publisher = new Wallet(devnetRoleKey('deployer'), devnet.l1Provider);
+    const registry = ModelRegistry__factory.connect(devnet.deployment.verity!.l1.ModelRegistry, publisher);
+    await (await registry.deactivateModel(model.manifest.modelId)).wait();
+    await new Promise((r) => setTimeout(r, Number(sequencer.config.batchProofs.ageMs)));
+    const before = (await db().query(`SELECT count(*)::int AS n FROM batch_proofs`)) as { n: number }[];
+    await sequencer.settle();
+    const after = (await db().query(`SELECT count(*)::int AS n FROM batch_proofs`)) as { n: number }[];
+    expect(after[0]!.n).toBe(before[0]!.n);
+    const settled = (await db().query(
+      `SELECT DISTINCT j.status, b.path FROM jobs j JOIN batches b ON b.id = j.settle_batch_id WHERE j.job_id = ANY($1::numeric[])`,
+      [eight],
+    )) as { status: string; path: string }[];
+    expect(settled).toEqual([{ status: 'settled', path: 'rlc' }]);
   }, 600_000);
 });

@@ -10,6 +10,7 @@ import { circuitInput } from '../proveInference';
 import { evaluateQuantized, quantizeInput } from '../quantize/evaluateQuantized';
 import { quantize } from '../quantize/quantize';
 import { calculateWitness } from '../r1cs/modelCircuit';
+import { poolsAccumulators } from '../r1cs/synthesizeModel';
 import { evaluateFloat } from './evaluateFloat';
 import { lowerGraph } from './lowerGraph';
 import { size } from './types';
@@ -156,7 +157,36 @@ function normalizations(): WriteModelParameters {
   };
 }
 
+/**
+ * LeNet's block twice: conv → relu → 2×2 max-pool (stride 2: the circuit pools the raw accumulators, one rescale per
+ * window), then conv → relu → 3×3 max-pool with stride 1 and padding (overlapping windows: rescaling every element
+ * first is cheaper, so it is kept).
+ */
+function lenetBlocks(): WriteModelParameters {
+  return {
+    inputs: [{ name: 'x', shape: [1, 1, 6, 6] }],
+    outputs: [{ name: 'y', shape: [1, 3] }],
+    initializers: [
+      { name: 'w1', dims: [2, 1, 3, 3], data: randoms(18, 0.6) },
+      { name: 'b1', dims: [2], data: randoms(2, 0.2) },
+      { name: 'w2', dims: [2, 2, 3, 3], data: randoms(36, 0.5) },
+      { name: 'fc', dims: [3, 18], data: randoms(54, 0.4) },
+    ],
+    nodes: [
+      node('Conv', ['x', 'w1', 'b1'], ['c1'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+      node('Relu', ['c1'], ['r1']),
+      node('MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      node('Conv', ['p1', 'w2'], ['c2'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+      node('Relu', ['c2'], ['r2']),
+      node('MaxPool', ['r2'], ['p2'], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] }),
+      node('Flatten', ['p2'], ['f']),
+      node('Gemm', ['f', 'fc'], ['y'], { transB: 1 }),
+    ],
+  };
+}
+
 const CASES: [string, () => WriteModelParameters][] = [
+  ['conv → relu → max-pool, the pool over raw accumulators and over rescaled values', lenetBlocks],
   ['InstanceNormalization and LayerNormalization', normalizations],
   ['a residual block (Add of activations, a value read twice)', residualBlock],
   [
@@ -225,6 +255,20 @@ describe('graphs as DAGs', () => {
       const input = circuitInput(model, xq, 3n, { integers: fixed.output, argmax: fixed.argmax, salt: '9' }, 1n, 2n);
       await expect(calculateWitness(model, input, 'witness')).resolves.toBeDefined();
     }
+  });
+
+  it('pools raw accumulators only where nothing else reads them and it costs fewer constraints', () => {
+    const program = quantize({
+      program: lowerGraph(readModel(writeModel(lenetBlocks()))),
+      calibration: [randoms(36)],
+      inputMaxAbs: 1,
+    });
+    const kinds = program.layers.map((l) => l.kind);
+    expect(kinds.slice(0, 4)).toEqual(['affine', 'max', 'affine', 'max']);
+    expect([0, 2].map((l) => poolsAccumulators(program.layers, l))).toEqual([true, false]);
+    // The same first block with its pre-pool values read by a later layer too: pooled as before.
+    const shared = { ...program.layers[2]!, inputs: [1, 2] } as (typeof program.layers)[number];
+    expect(poolsAccumulators([program.layers[0]!, program.layers[1]!, shared], 0)).toBe(false);
   });
 
   it('inspects a two-input model: onnxruntime fed input by input agrees, and the manifest names the parts', async () => {

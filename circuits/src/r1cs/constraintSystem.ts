@@ -116,9 +116,13 @@ export class ConstraintSystem {
     this.nConstraints++;
   }
 
-  /** lc = 0, as (lc) · 1 = 0. */
+  /**
+   * lc = 0, as 0 · 0 = lc: the combination sits in C, which the Groth16 prover never evaluates term by term (snarkjs
+   * builds A·w and B·w from the zkey's coefficients and takes C·w = (A·w)∘(B·w)), so a long linear equality (a dense
+   * layer's 800-term sum) costs the prover nothing beyond its constraint.
+   */
   enforceZero(lc: Lc, what: string): void {
-    this.enforce(lc, ONE, EMPTY, what);
+    this.enforce(EMPTY, EMPTY, lc, what);
   }
 
   private write(lc: Lc): void {
@@ -165,5 +169,4 @@ export class ConstraintSystem {
   }
 }
 
-const ONE: Lc = lcConstant(1n);
 const EMPTY: Lc = new Map();

@@ -33,8 +33,8 @@ export function toBits(cs: ConstraintSystem, u: bigint, n: number, what: string)
   const lc: Lc = new Map();
   for (let i = 0; i < n; i++) {
     const b = base + i;
-    // b · (b - 1) = 0
-    cs.enforce(lcOf(b), lcAddTerm(lcOf(b), 0, -1n), new Map(), `${what}: bit ${i} is boolean`);
+    // b · b = b (one term in A and B each: the prover evaluates A and B term by term, C never)
+    cs.enforce(lcOf(b), lcOf(b), lcOf(b), `${what}: bit ${i} is boolean`);
     lc.set(b, pow2(i));
   }
   return { base, lc };
@@ -197,6 +197,31 @@ export function max2(cs: ConstraintSystem, a: Sig, b: Sig, bits: number, what: s
   const { base, lc } = toBits(cs, BigInt(a.v - b.v) + pow2(bits), bits + 1, `${what}: a - b`);
   if (lc) cs.enforceZero(lcAdd(lcAddTerm(lc, 0, -pow2(bits)), lcAdd(lcOfSig(a), lcOfSig(b), -1n), -1n), `${what}: a - b`);
   return choose(cs, base + bits, a, b, a.v >= b.v ? a.v : b.v, `${what}: max`);
+}
+
+/**
+ * The largest of values given as combinations (e.g. affine accumulators, never allocated), |a − b| < 2^bits for any
+ * two: one comparison and one choice per value after the first, as max2. Returns the maximum on a wire, as a combination.
+ */
+export function maxOf(
+  cs: ConstraintSystem,
+  xs: readonly { v: number; lc?: Lc }[],
+  bits: number,
+  what: string,
+): { v: number; lc?: Lc } {
+  let best = xs[0]!;
+  for (let i = 1; i < xs.length; i++) {
+    const a = xs[i]!;
+    const { base, lc } = toBits(cs, BigInt(a.v - best.v) + pow2(bits), bits + 1, `${what}: a - b`);
+    const diff = lc ? lcAdd(new Map(a.lc!), best.lc!, -1n) : undefined;
+    if (lc) cs.enforceZero(lcAdd(lcAddTerm(lc, 0, -pow2(bits)), diff!, -1n), `${what}: a - b`);
+    const v = a.v >= best.v ? a.v : best.v;
+    const o = cs.alloc(v);
+    // select · (a − b) = out − b
+    if (lc) cs.enforce(lcOf(base + bits), diff!, lcAdd(lcOf(o), best.lc!, -1n), `${what}: max`);
+    best = { v, lc: lc ? lcOf(o) : undefined };
+  }
+  return best;
 }
 
 export function maxN(cs: ConstraintSystem, xs: Sig[], bits: number, what: string): Sig {

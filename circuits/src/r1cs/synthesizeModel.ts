@@ -1,9 +1,9 @@
 import { COMMIT_DOMAIN } from '../commit/commitVector';
 import { InvalidInputError } from '../errors';
-import { readInputs, size } from '../ir/types';
+import { inputsOf, readInputs, size } from '../ir/types';
 import type { QuantLayer, QuantProgram } from '../quantize/types';
 import { ConstraintSystem, ConstraintUnsatisfiedError, lcAddTerm, lcOf, mod, type Lc } from './constraintSystem';
-import { argmax, maxN, mul, prelu, pwl, relu, rescale, type Sig } from './gadgets';
+import { argmax, maxN, maxOf, mul, prelu, pwl, relu, rescale, type Sig } from './gadgets';
 import { commitGadget, fieldWire, type FieldSig } from './poseidonGadget';
 
 /** The values a proof is made for: the quantized input, both salts, the job and the prover (field elements). */
@@ -31,19 +31,26 @@ export type SynthesizeModelReturnType = {
   outputCommitment: bigint;
 };
 
+type AffineLayer = Extract<QuantLayer, { kind: 'affine' }>;
+type MaxLayer = Extract<QuantLayer, { kind: 'max' }>;
+
+/** An affine row's accumulator b + Σ w·x: its value, and (recording) its combination. */
+function accumulator(cs: ConstraintSystem, row: AffineLayer['rows'][number], x: ArrayLike<Sig>): { v: number; lc?: Lc } {
+  let v = row.b;
+  for (let t = 0; t < row.idx.length; t++) v += row.w[t]! * x[row.idx[t]!]!.v;
+  if (!cs.recording) return { v };
+  const lc: Lc = new Map([[0, mod(BigInt(row.b))]]);
+  for (let t = 0; t < row.idx.length; t++) lcAddTerm(lc, x[row.idx[t]!]!.w, BigInt(row.w[t]!));
+  return { v, lc };
+}
+
 function synthesizeLayer(cs: ConstraintSystem, layer: QuantLayer, l: number, x: ArrayLike<Sig>): Sig[] {
   const what = (i: number) => `layer ${l} (${layer.name}) element ${i}`;
   switch (layer.kind) {
     case 'affine':
       return layer.rows.map((row, i) => {
-        let acc = row.b;
-        for (let t = 0; t < row.idx.length; t++) acc += row.w[t]! * x[row.idx[t]!]!.v;
-        let lc: Lc | undefined;
-        if (cs.recording) {
-          lc = new Map([[0, mod(BigInt(row.b))]]);
-          for (let t = 0; t < row.idx.length; t++) lcAddTerm(lc, x[row.idx[t]!]!.w, BigInt(row.w[t]!));
-        }
-        return rescale(cs, lc, acc, layer.shift, layer.bits, layer.relu, what(i));
+        const acc = accumulator(cs, row, x);
+        return rescale(cs, acc.lc, acc.v, layer.shift, layer.bits, layer.relu, what(i));
       });
     case 'relu':
       return Array.from(x, (s, i) => relu(cs, s, layer.bits, what(i)));
@@ -67,6 +74,53 @@ function synthesizeLayer(cs: ConstraintSystem, layer: QuantLayer, l: number, x: 
   }
 }
 
+/** Constraints of one rescale (remainder and quotient bits, their two equalities, the ReLU's product). */
+const rescaleCost = (layer: AffineLayer) => layer.shift + layer.bits + 2 + (layer.relu ? 1 : 0);
+/** Constraints of one comparison of values of `bits` bits in max2 (the difference's bits, its equality, the choice). */
+const compareCost = (bits: number) => bits + 3;
+
+/**
+ * Whether max-pooling layer l + 1 should read layer l's raw accumulators (see poolAccumulators): layer l is affine,
+ * nothing else reads its output, and it is cheaper. With overlapping windows (each element in several) rescaling
+ * every element first can be the cheaper way.
+ */
+export function poolsAccumulators(layers: readonly QuantLayer[], l: number): boolean {
+  const [affine, max] = [layers[l], layers[l + 1]];
+  if (affine?.kind !== 'affine' || max?.kind !== 'max') return false;
+  const reads = (m: number) => inputsOf(layers[m]!, m).includes(l + 1);
+  if (inputsOf(max, l + 1).join() !== String(l + 1)) return false;
+  for (let m = l + 2; m < layers.length; m++) if (reads(m)) return false;
+  const accBits = affine.bits + affine.shift;
+  let pooled = 0;
+  let separate = affine.rows.length * rescaleCost(affine);
+  for (const g of max.groups) {
+    pooled += (g.length - 1) * compareCost(accBits) + rescaleCost(affine);
+    separate += (g.length - 1) * compareCost(max.bits);
+  }
+  return pooled < separate;
+}
+
+/**
+ * Max-pooling over an affine layer's raw accumulators, then one rescale (and ReLU) per window: both are monotone
+ * non-decreasing, so relu(roundShift(max acc)) is exactly max relu(roundShift(acc)), the integers the evaluator
+ * computes, for one rescale per window instead of one per element (LeNet's conv → ReLU → 2×2 max-pool: a quarter).
+ * The accumulators are fixed by the layer's inputs; |acc| < 2^(bits + shift − 1) wherever the rescale's range check
+ * holds (interval analysis sizes `bits` for every input in range), so their differences fit bits + shift + 1 bits.
+ */
+function poolAccumulators(cs: ConstraintSystem, affine: AffineLayer, max: MaxLayer, l: number, x: ArrayLike<Sig>): Sig[] {
+  const accBits = affine.bits + affine.shift;
+  return max.groups.map((g, i) => {
+    const what = `layers ${l}–${l + 1} (${affine.name}, ${max.name}) window ${i}`;
+    const best = maxOf(
+      cs,
+      Array.from(g, (j) => accumulator(cs, affine.rows[j]!, x)),
+      accBits,
+      what,
+    );
+    return rescale(cs, best.lc, best.v, affine.shift, affine.bits, affine.relu, what);
+  });
+}
+
 export type SynthesizeInferenceReturnType = {
   output: Sig[];
   argmax: Sig;
@@ -87,7 +141,16 @@ export function synthesizeInference(
 ): SynthesizeInferenceReturnType {
   const inputCommitment = commitGadget(cs, x, program.inputBits, COMMIT_DOMAIN.input, inputSalt, 'input commitment');
   const tensors: Sig[][] = [x];
-  program.layers.forEach((layer, l) => tensors.push(synthesizeLayer(cs, layer, l, readInputs(tensors, layer, l))));
+  const { layers } = program;
+  for (let l = 0; l < layers.length; l++) {
+    const layer = layers[l]!;
+    if (layer.kind === 'affine' && poolsAccumulators(layers, l)) {
+      // Layer l's own output is never built: only the pooling read it.
+      tensors.push([]);
+      tensors.push(poolAccumulators(cs, layer, layers[l + 1] as MaxLayer, l, readInputs(tensors, layer, l)));
+      l++;
+    } else tensors.push(synthesizeLayer(cs, layer, l, readInputs(tensors, layer, l)));
+  }
   const output = tensors[tensors.length - 1]!;
   const best = argmax(cs, output, program.outputBits, 'argmax');
   const outputCommitment = commitGadget(

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { getAddress } from 'ethers';
 import { DataSource, In } from 'typeorm';
 
@@ -6,6 +6,7 @@ import { batchHash, verifyInference } from '@verity/circuits';
 import { createLogger } from '@verity/core';
 import type { Groth16Proof } from 'snarkjs';
 import { BatchProofNotFoundError, BatchProofNotOpenError, ProofInvalidError } from '../common/errors';
+import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 import { canonicalizeProof, sameProof } from '../jobs/canonicalizeProof';
 import { JobEntity } from '../jobs/job.entity';
 import { MetricsService } from '../metrics/metrics.service';
@@ -26,6 +27,7 @@ export class BatchProofsService {
   private readonly log = createLogger(BatchProofsService.name);
 
   constructor(
+    @Inject(SEQUENCER_CONFIG) private readonly config: SequencerConfig,
     private readonly dataSource: DataSource,
     private readonly models: ModelsService,
     private readonly metrics: MetricsService,
@@ -36,15 +38,24 @@ export class BatchProofsService {
     const qb = this.dataSource
       .getRepository(BatchProofEntity)
       .createQueryBuilder('b')
-      .where(`b.status = 'requested' AND b.prover = :prover AND b.give_up_at > now()`, { prover: getAddress(prover) })
+      // This process's clock, as the planner's and `open`'s: one clock decides a request's time.
+      .where(`b.status = 'requested' AND b.prover = :prover AND b.give_up_at > :now`, {
+        prover: getAddress(prover),
+        now: new Date(),
+      })
       .orderBy('b.id', 'ASC')
       .limit(1);
     if (models.length) qb.andWhere('b.model_id IN (:...models)', { models });
     const request = await qb.getOne();
     if (!request) return undefined;
+    // The first lease starts the proving timeout (until then the request had only the lease window).
+    if (!request.leasedAt) request.giveUpAt = new Date(Date.now() + this.config.batchProofs.timeoutMs);
     await this.dataSource
       .getRepository(BatchProofEntity)
-      .update({ id: request.id }, { attempts: request.attempts + 1, leasedAt: new Date() });
+      .update(
+        { id: request.id, status: 'requested' },
+        { attempts: request.attempts + 1, leasedAt: new Date(), giveUpAt: request.giveUpAt },
+      );
     const jobs = await this.jobsOf(request);
     this.log.info({ batchProofId: request.id, prover, jobs: jobs.length }, 'batch proof leased');
     return {

@@ -91,8 +91,14 @@ export class ProvenSettler {
       await settlement.settleProvenBatch.staticCall(...this.args(request), { from: this.chain.senderFor('l1').address });
       return undefined;
     } catch (err) {
-      if (!isError(err, 'CALL_EXCEPTION') || !err.data) throw err;
-      return settlement.interface.parseError(err.data)?.name ?? 'an unknown revert';
+      // No answer (the node is down): the next round tries again. A revert, with or without a reason, is L1's no.
+      if (!isError(err, 'CALL_EXCEPTION')) throw err;
+      if (!err.data || err.data === '0x') return 'a revert without a reason';
+      try {
+        return settlement.interface.parseError(err.data)?.name ?? `an unknown revert ${err.data.slice(0, 10)}`;
+      } catch {
+        return `an unknown revert ${err.data.slice(0, 10)}`;
+      }
     }
   }
 
@@ -104,7 +110,7 @@ export class ProvenSettler {
       const data = settlement.interface.encodeFunctionData('settleProvenBatch', [...this.args(request)]);
       let tx;
       try {
-        tx = await sender.send({ purpose: `settleProvenBatch batch ${batch.id}`, to: await settlement.getAddress(), data });
+        tx = await sender.sendOnce({ purpose: `settleProvenBatch batch ${batch.id}`, to: await settlement.getAddress(), data });
       } catch (err) {
         if (!(err instanceof ContractRevertedError)) throw err;
         return this.fail(

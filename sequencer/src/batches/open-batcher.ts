@@ -135,7 +135,7 @@ export class OpenBatcher {
       ]);
       let tx;
       try {
-        tx = await sender.send({ purpose: `openJobs batch ${batch.id}`, to: await market.getAddress(), data });
+        tx = await sender.sendOnce({ purpose: `openJobs batch ${batch.id}`, to: await market.getAddress(), data });
       } catch (err) {
         // L2 would revert it now: abandoned, its jobs stay accepted for a new batch. Anything else (no funds, no
         // chain) leaves it pending for the next round.

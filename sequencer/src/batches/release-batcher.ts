@@ -114,7 +114,10 @@ export class ReleaseBatcher {
         return this.giveUp(batch, 'released on L2 by another sender before this release was sent');
       let tx;
       try {
-        tx = await sender.send({ purpose: `release of L1 batch ${batch.l1BatchId}`, ...(await this.releaseCall(batch)) });
+        tx = await sender.sendOnce({
+          purpose: `release batch ${batch.id} (L1 batch ${batch.l1BatchId})`,
+          ...(await this.releaseCall(batch)),
+        });
       } catch (err) {
         // L2 would revert it now: given up, and tried afresh next round. Anything else (no funds, no chain) leaves
         // it pending for the next round.

@@ -153,7 +153,7 @@ export class SettleBatcher {
       const data = settlement.interface.encodeFunctionData('settleBatch', [batch.settledJobs!, proofs]);
       let tx;
       try {
-        tx = await sender.send({ purpose: `settleBatch batch ${batch.id}`, to: await settlement.getAddress(), data });
+        tx = await sender.sendOnce({ purpose: `settleBatch batch ${batch.id}`, to: await settlement.getAddress(), data });
       } catch (err) {
         // L1 would revert it now (a job it refuses): the next round simulates again and drops that job. Anything
         // else (no funds, no chain) leaves the batch pending for the next round.

@@ -174,6 +174,18 @@ describe('TxSender', () => {
     expect((await sender.waitConfirmed(next.id, 10_000)).status).toBe(1);
   });
 
+  it('sends once per purpose: a caller that crashed before recording the transaction gets the same one back', async () => {
+    const sender = senderVia(relay.url);
+    const first = await sender.sendOnce({ purpose: 'settleBatch batch 7', to: wallet.address, data: '0x' });
+    // The restarted caller asks again for the same batch: no second transaction, no second nonce.
+    const again = await sender.sendOnce({ purpose: 'settleBatch batch 7', to: wallet.address, data: '0x' });
+    expect(again).toEqual(first);
+    const other = await sender.sendOnce({ purpose: 'settleBatch batch 8', to: wallet.address, data: '0x' });
+    expect(other.nonce).toBe(first.nonce + 1n);
+    expect((await rows()).filter((r) => r.purpose === 'settleBatch batch 7')).toHaveLength(1);
+    await sender.waitConfirmed(other.id, 10_000);
+  });
+
   it('never deletes a transaction the node holds: a re-broadcast of a known one is success', async () => {
     const sender = senderVia(relay.url);
     await node.send('evm_setAutomine', [false]);

@@ -49,6 +49,20 @@ export class TxSender {
     return this.parameters.wallet.address;
   }
 
+  /**
+   * `send`, unless a transaction recorded for this very purpose already exists (signed, sent or mined; a replaced
+   * one does not count): then that one. For a caller that records the transaction's id only after `send` returns,
+   * a crash in between must not send it twice. `purpose` must name one intent (e.g. a batch row's id).
+   */
+  async sendOnce(tx: SendTxParameters): Promise<SentTx> {
+    const row = await this.parameters.dataSource.getRepository(ChainTxEntity).findOne({
+      where: { chainId: this.parameters.chainId, sender: this.parameters.wallet.address, purpose: tx.purpose },
+      order: { id: 'DESC' },
+    });
+    if (row && row.status !== 'replaced') return { id: row.id, txHash: row.txHash, nonce: BigInt(row.nonce) };
+    return this.send(tx);
+  }
+
   /** Signs, records, then broadcasts. Returns once the transaction is in the node's pool (not yet mined). */
   send(tx: SendTxParameters): Promise<SentTx> {
     const run = this.queue.then(() => this.sendNow(tx));

@@ -78,7 +78,11 @@ const envSchema = z.object({
   SEQUENCER_BATCH_PROOF_AGE_MS: int(0, 60_000),
   /** Fewer jobs than this after the age trigger settle singly (a batch proof costs ~680k L1 gas whatever its count). */
   SEQUENCER_BATCH_PROOF_MIN_JOBS: int(1, 8),
-  /** How long a prover has to deliver a batch proof; then its jobs settle singly. */
+  /**
+   * A batch proof request not leased this soon (a prover that does not serve batch proofs, or stopped) is given up;
+   * once leased, its prover has SEQUENCER_BATCH_PROOF_TIMEOUT_MS to deliver. Either way its jobs then settle singly.
+   */
+  SEQUENCER_BATCH_PROOF_LEASE_WINDOW_MS: int(1_000, 30_000),
   SEQUENCER_BATCH_PROOF_TIMEOUT_MS: int(1_000, 600_000),
   /** A job is batched only if its deadline leaves the age, the timeout and this margin (settle, relay, release). */
   SEQUENCER_BATCH_PROOF_DEADLINE_MARGIN_SECONDS: int(0, 900),
@@ -121,7 +125,14 @@ export type SequencerConfig = Readonly<{
     deactivationMarginSeconds: number;
     allowDevelopmentSetup: boolean;
   }>;
-  batchProofs: Readonly<{ enabled: boolean; ageMs: number; minJobs: number; timeoutMs: number; deadlineMarginSeconds: number }>;
+  batchProofs: Readonly<{
+    enabled: boolean;
+    ageMs: number;
+    minJobs: number;
+    leaseWindowMs: number;
+    timeoutMs: number;
+    deadlineMarginSeconds: number;
+  }>;
   log: Readonly<{ level: string; format: 'json' | 'pretty' }>;
 }>;
 
@@ -184,6 +195,7 @@ export function loadSequencerConfig(env: NodeJS.ProcessEnv = process.env): Seque
       enabled: e.SEQUENCER_BATCH_PROOFS === 'on',
       ageMs: e.SEQUENCER_BATCH_PROOF_AGE_MS,
       minJobs: e.SEQUENCER_BATCH_PROOF_MIN_JOBS,
+      leaseWindowMs: e.SEQUENCER_BATCH_PROOF_LEASE_WINDOW_MS,
       timeoutMs: e.SEQUENCER_BATCH_PROOF_TIMEOUT_MS,
       deadlineMarginSeconds: e.SEQUENCER_BATCH_PROOF_DEADLINE_MARGIN_SECONDS,
     }),

@@ -197,20 +197,25 @@ export class ModelsService {
   }
 
   /**
-   * The largest K whose batch circuit may prove this model's jobs now: its manifest, zkey and vkey are stored here
-   * (each checked against the key registered on L1 at upload) and ModelRegistry says the key is active (its
-   * activation delay passed, the model accepts settlement). Undefined: the model's jobs settle singly.
+   * The batch sizes K whose batch circuit may prove this model's jobs now, smallest first: the circuit's manifest,
+   * zkey and vkey are stored here (each checked against the key registered on L1 at upload) and ModelRegistry says
+   * the key is active (its activation delay passed, the model accepts settlement). None while the model has a
+   * deactivation scheduled: a batch proof takes longer than a single settlement, and one that lands after the
+   * deactivation would leave its jobs unpaid. Empty: the model's jobs settle singly.
    */
-  async usableBatchSize(modelId: string): Promise<number | undefined> {
+  async usableBatchSizes(modelId: string): Promise<number[]> {
     const { entity } = await this.loaded(modelId);
+    const status = await this.chainStatus(entity);
+    if (!status.active || status.deactivatesAt) return [];
     const sizes = Object.keys(entity.artifacts)
       .map((name) => parseBatchArtifact(name))
       .filter((b) => b?.part === 'manifest')
       .map((b) => b!.size)
       .filter((K) => BATCH_ARTIFACT_PARTS.every((part) => entity.artifacts[batchArtifactName(K, part)]))
-      .sort((a, b) => b - a);
-    for (const K of sizes) if (await this.batchKeyActive(modelId, K)) return K;
-    return undefined;
+      .sort((a, b) => a - b);
+    const usable: number[] = [];
+    for (const K of sizes) if (await this.batchKeyActive(modelId, K)) usable.push(K);
+    return usable;
   }
 
   private async batchKeyActive(modelId: string, K: number): Promise<boolean> {
@@ -231,8 +236,9 @@ export class ModelsService {
   /** The verification key of the model's batch circuit of K slots, as stored here (equal to L1's at upload). */
   batchVerificationKey(entity: ModelEntity, K: number): VerificationKey {
     const artifact = entity.artifacts[batchArtifactName(K, 'vkey')];
-    if (!artifact) throw new ModelNotFoundError(`${entity.modelId}/${batchArtifactName(K, 'vkey')}`);
-    return JSON.parse(readFileSync(this.artifactPath(artifact.sha256), 'utf8')) as VerificationKey;
+    const file = artifact && this.artifactPath(artifact.sha256);
+    if (!file || !existsSync(file)) throw new ModelNotFoundError(`${entity.modelId}/${batchArtifactName(K, 'vkey')}`);
+    return JSON.parse(readFileSync(file, 'utf8')) as VerificationKey;
   }
 
   /** The words of the batch key of K slots registered on L1 for the model; [] if none is registered. */
@@ -383,6 +389,9 @@ export class ModelsService {
       const setup = batch ? batchManifest?.setup : (row?.manifest as unknown as ModelManifest | undefined)?.setup;
       if ((name === 'zkey' || batch?.part === 'zkey') && setup && setup.zkeySha256 !== sha256)
         throw new ArtifactInvalidError('the zkey does not match the manifest’s zkeySha256');
+      // Provers refuse a batch vkey their manifest does not name (prover/src/modelCache.ts): refused here first.
+      if (batch?.part === 'vkey' && setup && setup.vkeySha256 !== sha256)
+        throw new ArtifactInvalidError('the vkey does not match the batch manifest’s vkeySha256');
 
       // Only now is the body read.
       mkdirSync(this.config.artifactsDir, { recursive: true });
@@ -521,11 +530,15 @@ export class ModelsService {
   }
 
   private parseJson(file: string, what: string): Record<string, unknown> {
+    let parsed: unknown;
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch {
       throw new ArtifactInvalidError(`the ${what} is not valid JSON`);
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new ArtifactInvalidError(`the ${what} is not a JSON object`);
+    return parsed as Record<string, unknown>;
   }
 }
 

@@ -30,6 +30,7 @@ export class BatchProofs1764374400000 implements MigrationInterface {
     await q.query(`CREATE INDEX batch_proofs_status_idx ON batch_proofs (status, prover)`);
     await q.query(`ALTER TABLE jobs ADD COLUMN batch_proof_id bigint REFERENCES batch_proofs (id)`);
     await q.query(`ALTER TABLE jobs ADD COLUMN settle_singly boolean NOT NULL DEFAULT false`);
+    await q.query(`CREATE INDEX jobs_batch_proof_idx ON jobs (batch_proof_id) WHERE batch_proof_id IS NOT NULL`);
     await q.query(`CREATE INDEX jobs_proven_idx ON jobs (model_id, prover, proven_at) WHERE status = 'proven'`);
     await q.query(`ALTER TABLE batches ADD COLUMN path text NOT NULL DEFAULT 'rlc' CHECK (path IN ('rlc','proven'))`);
     await q.query(`ALTER TABLE batches ADD COLUMN batch_proof_id bigint REFERENCES batch_proofs (id)`);
@@ -39,6 +40,7 @@ export class BatchProofs1764374400000 implements MigrationInterface {
     await q.query(`ALTER TABLE batches DROP COLUMN IF EXISTS batch_proof_id`);
     await q.query(`ALTER TABLE batches DROP COLUMN IF EXISTS path`);
     await q.query(`DROP INDEX IF EXISTS jobs_proven_idx`);
+    await q.query(`DROP INDEX IF EXISTS jobs_batch_proof_idx`);
     await q.query(`ALTER TABLE jobs DROP COLUMN IF EXISTS settle_singly`);
     await q.query(`ALTER TABLE jobs DROP COLUMN IF EXISTS batch_proof_id`);
     await q.query(`DROP TABLE IF EXISTS batch_proofs`);
