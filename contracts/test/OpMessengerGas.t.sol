@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ICrossDomainMessenger, ISettledBatchReceiver} from "../src/common/ICrossDomainMessenger.sol";
+import {
+    ICrossDomainMessenger,
+    IL1MessengerPortal,
+    IOptimismPortalDeposits,
+    ISettledBatchReceiver
+} from "../src/common/ICrossDomainMessenger.sol";
 import {Job} from "../src/common/Job.sol";
 import {Proof} from "../src/l1/Groth16.sol";
 import {InferenceSettlement} from "../src/l1/InferenceSettlement.sol";
@@ -46,6 +51,7 @@ contract OpMessengerGasTest is Fixtures {
     }
 
     ICrossDomainMessenger internal messenger;
+    IOptimismPortalDeposits internal opPortal;
     ModelRegistry internal registry;
     address[] internal opContracts;
 
@@ -111,6 +117,7 @@ contract OpMessengerGasTest is Fixtures {
             abi.encodeWithSignature("initialize(address,address,address)", superchain, portal, systemConfig)
         );
         messenger = ICrossDomainMessenger(l1Messenger);
+        opPortal = IOptimismPortalDeposits(portal);
         registry = new ModelRegistry(address(this), 1 days);
         registry.registerModel(modelId(0), verifyingKey(0), modelInfo(0));
     }
@@ -136,6 +143,35 @@ contract OpMessengerGasTest is Fixtures {
                 ),
                 used
             );
+        }
+    }
+
+    /// @notice A proven batch's record goes by a direct portal deposit (InferenceSettlement._depositProvenRecord):
+    ///         the burn follows its own L2 gas limit, not the messenger's ~285k overhead on top.
+    function test_gasOfTheProvenBatchDeposit() public {
+        assertEq(IL1MessengerPortal(address(messenger)).portal(), address(opPortal), "the messenger's portal");
+        InferenceSettlement settlement = new InferenceSettlement(registry, messenger, L2_MARKET, RELEASE_GAS);
+        assertEq(address(settlement.portal()), address(opPortal), "read from the messenger");
+        bytes memory record = abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (7, 1, 2, 32));
+        uint64 gasLimit = settlement.PROVEN_RECORD_GAS_LIMIT();
+        opPortal.depositTransaction(L2_MARKET, 0, gasLimit, false, record);
+        uint256[3] memory basefees = [uint256(0.017 gwei), 1 gwei, 10 gwei];
+        for (uint256 k = 0; k < 3; ++k) {
+            vm.fee(basefees[k]);
+            vm.roll(block.number + 1);
+            coolOp();
+            uint256 before = gasleft();
+            opPortal.depositTransaction(L2_MARKET, 0, gasLimit, false, record);
+            uint256 deposit = before - gasleft();
+            vm.roll(block.number + 1);
+            coolOp();
+            before = gasleft();
+            messenger.sendMessage(L2_MARKET, record, RELEASE_GAS);
+            uint256 message = before - gasleft();
+            string memory fee = string.concat(", L1 base fee ", vm.toString(basefees[k] / 1e6), " mwei");
+            log(string.concat("[gas] OptimismPortal.depositTransaction of a proven record", fee), deposit);
+            log(string.concat("[gas] the same as a messenger message", fee), message);
+            assertTrue(deposit < message, "the deposit burns less than the message");
         }
     }
 

@@ -8,7 +8,7 @@ import {InferenceSettlement} from "../src/l1/InferenceSettlement.sol";
 import {ModelRegistry} from "../src/l1/ModelRegistry.sol";
 import {InferenceMarket} from "../src/l2/InferenceMarket.sol";
 import {FlowFixture} from "./utils/FlowFixture.sol";
-import {MockL1Messenger} from "./utils/Mocks.sol";
+import {MockL1Messenger, aliasOf} from "./utils/Mocks.sol";
 
 /// @notice The batch-proof path with a real batch proof (the e2e suite proves the 4 flow jobs, served by one prover,
 ///         in one batch circuit of 8 slots): batch keys in the registry, one verification on L1 for the whole batch,
@@ -123,14 +123,44 @@ contract ProvenBatchTest is FlowFixture {
         uint256 used = gasBefore - gasleft();
         log(string.concat("[gas] settleProvenBatch execution (mock messenger storing the message), K=", vm.toString(size), ", jobs=", vm.toString(count)), used);
         assertEq(batchId, 1, "first batch");
-        assertEq(l1Messenger.sentCount(), 1, "one message");
+        assertEq(l1Messenger.sentCount(), 1, "one deposit");
         MockL1Messenger.Sent memory sent = l1Messenger.sent(0);
+        assertTrue(sent.deposit, "a portal deposit, not a messenger message");
         assertEq(sent.target, address(market), "to the market");
+        assertEq(sent.minGasLimit, settlement.PROVEN_RECORD_GAS_LIMIT(), "with the record's L2 gas");
         assertEq(
             keccak256(sent.message),
             keccak256(abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (batchId, modelId(0), hash, count))),
-            "the message names the batch, its model, hash and count"
+            "the deposit names the batch, its model, hash and count"
         );
+        assertEq(
+            settlement.provenBatchRecord(batchId), keccak256(abi.encode(modelId(0), hash, count)), "kept for a resend"
+        );
+        assertTrue(relayLast(), "the deposit records it within its gas limit");
+        assertEq(market.provenBatch(batchId).jobCount, count, "recorded");
+    }
+
+    function test_settle_aLostRecordCanBeResentAndRecordsOnce() public {
+        uint256 batchId = settlement.settleProvenBatch(modelId(0), size, count, hash, batchProof());
+        // The first deposit never lands (say, out of gas on L2): anyone sends the same record again from L1.
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.ProvenBatchUnknown.selector, batchId));
+        settlement.resendProvenBatch(batchId, modelId(0), hash ^ 1, count);
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.ProvenBatchUnknown.selector, batchId + 1));
+        settlement.resendProvenBatch(batchId + 1, modelId(0), hash, count);
+        vm.prank(MALLORY);
+        settlement.resendProvenBatch(batchId, modelId(0), hash, count);
+        assertEq(l1Messenger.sentCount(), 2, "deposited again");
+        assertTrue(relayLast(), "recorded");
+        assertTrue(relayLast(), "the same record again is a no-op");
+        assertEq(market.provenBatch(batchId).hash, hash, "recorded once");
+    }
+
+    function test_settle_aPausedMarketStillRecords() public {
+        vm.prank(ADMIN);
+        market.pause();
+        uint256 batchId = settlement.settleProvenBatch(modelId(0), size, count, hash, batchProof());
+        assertTrue(relayLast(), "a deposit is not retried: the record lands while paused");
+        assertEq(market.provenBatch(batchId).jobCount, count, "recorded");
     }
 
     function test_settle_refusesAnotherCountOrHash() public {
@@ -278,17 +308,26 @@ contract ProvenBatchTest is FlowFixture {
         bytes memory rlc = abi.encodeCall(ISettledBatchReceiver.recordSettledBatch, (batchId, bytes32(uint256(1)), 1));
         assertFalse(l2Messenger.relayMessage(address(settlement), address(market), rlc), "the same id by the other path");
         uint256 other = settle();
-        bytes memory proven = abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (other, modelId(0), hash, count));
-        assertTrue(l2Messenger.relayMessage(address(settlement), address(market), proven), "a fresh id");
-        bytes memory again = abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (other, modelId(0), hash ^ 1, count));
-        assertFalse(l2Messenger.relayMessage(address(settlement), address(market), again), "the same id recorded twice");
+        vm.prank(aliasOf(address(settlement)));
+        market.recordProvenBatch(other, modelId(0), hash, count);
+        vm.prank(aliasOf(address(settlement)));
+        vm.expectRevert(abi.encodeWithSelector(InferenceMarket.BatchAlreadyRecorded.selector, other));
+        market.recordProvenBatch(other, modelId(0), hash ^ 1, count);
         assertEq(market.provenBatch(other).hash, hash, "the first record stands");
     }
 
     function test_flow_onlyTheL1SettlementRecordsProvenBatches() public {
         vm.expectPartialRevert(InferenceMarket.UnauthorizedSettlement.selector);
         market.recordProvenBatch(7, modelId(0), hash, count);
+        // Not the settlement's own address on L2 (deposits from contracts arrive aliased), nor anyone else's alias.
+        for (uint256 i = 0; i < 2; ++i) {
+            vm.prank(i == 0 ? address(settlement) : aliasOf(MALLORY));
+            vm.expectPartialRevert(InferenceMarket.UnauthorizedSettlement.selector);
+            market.recordProvenBatch(7, modelId(0), hash, count);
+        }
+        // Nor a messenger message, even one from the L1 settlement: proven batches come as deposits only.
         bytes memory message = abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (7, modelId(0), hash, count));
+        assertFalse(l2Messenger.relayMessage(address(settlement), address(market), message), "a message");
         assertFalse(l2Messenger.relayMessage(MALLORY, address(market), message), "a message from another L1 sender");
         assertEq(market.provenBatch(7).jobCount, 0, "nothing recorded");
     }

@@ -11,7 +11,7 @@ import {Fixtures} from "./utils/Fixtures.sol";
 /// @notice Settlement with the batch check exposed: shows the one-pairing path itself accepts valid batches (the
 ///         per-proof fallback would otherwise hide a broken batch check behind correct results).
 contract BatchCheckHarness is InferenceSettlement {
-    constructor(ModelRegistry r) InferenceSettlement(r, ICrossDomainMessenger(address(1)), address(2), 1) {}
+    constructor(ModelRegistry r) InferenceSettlement(r, ICrossDomainMessenger(address(new NullMessenger())), address(2), 1) {}
 
     function batchCheck(Job[] calldata jobs, Proof[] calldata proofs) external view returns (bool) {
         (, bytes32 seed) = _hashBatch(jobs, proofs);
@@ -31,6 +31,13 @@ contract BatchCheckHarness is InferenceSettlement {
 /// @notice A messenger that accepts the call and does nothing: isolates settlement's own gas from the messenger's.
 contract NullMessenger {
     function sendMessage(address, bytes calldata, uint32) external payable {}
+
+    /// @dev Also the null portal: deposits go nowhere.
+    function portal() external view returns (address) {
+        return address(this);
+    }
+
+    function depositTransaction(address, uint256, uint64, bool, bytes calldata) external payable {}
 }
 
 /// @notice L1 gas of settlement, per job, by batch size (run with -vv to see the figures).

@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     await devnet.relayer.step();
     await sequencer.release();
     const releaseGas = (await db.query(
-      `SELECT gas_used FROM chain_txs WHERE purpose LIKE 'releaseBatch%' ORDER BY id DESC LIMIT 1`,
+      `SELECT gas_used FROM chain_txs WHERE purpose LIKE 'release batch%' ORDER BY id DESC LIMIT 1`,
     )) as { gas_used: string }[];
     result.l2GasReleaseBatchPerJob = Math.round(Number(releaseGas[0]!.gas_used) / n);
     result.proveSecondsPerJob = daemon.proved.reduce((a, p) => a + p.proveSeconds, 0) / n;

@@ -13,8 +13,24 @@ interface ICrossDomainMessenger {
     function xDomainMessageSender() external view returns (address);
 }
 
+/// @title IL1MessengerPortal
+/// @notice The L1CrossDomainMessenger's own OptimismPortal (contracts-bedrock: `portal()`).
+interface IL1MessengerPortal {
+    function portal() external view returns (address);
+}
+
+/// @title IOptimismPortalDeposits
+/// @notice OptimismPortal's deposit entry point: an L2 transaction from the caller (its address aliased when it is a
+///         contract) to `to`, with `gasLimit` L2 gas, bought with an L1 gas burn.
+interface IOptimismPortalDeposits {
+    function depositTransaction(address to, uint256 value, uint64 gasLimit, bool isCreation, bytes memory data)
+        external
+        payable;
+}
+
 /// @title ISettledBatchReceiver
-/// @notice What InferenceSettlement calls on L2 (through the messenger) once a batch of proofs verified on L1.
+/// @notice What InferenceSettlement calls on L2 once a batch verified on L1: `recordSettledBatch` through the
+///         messenger, `recordProvenBatch` by a portal deposit from the settlement's aliased address.
 interface ISettledBatchReceiver {
     /// @notice Records that L1 verified batch `batchId` whose jobs hash to `batchHash` (`keccak256(abi.encode(jobs))`).
     function recordSettledBatch(uint256 batchId, bytes32 batchHash, uint256 jobCount) external;

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ICrossDomainMessenger, ISettledBatchReceiver} from "../common/ICrossDomainMessenger.sol";
+import {
+    ICrossDomainMessenger,
+    IL1MessengerPortal,
+    IOptimismPortalDeposits,
+    ISettledBatchReceiver
+} from "../common/ICrossDomainMessenger.sol";
 import {Job, SNARK_SCALAR_FIELD} from "../common/Job.sol";
 import {
     BATCH_KEY_WORDS,
@@ -45,8 +50,20 @@ contract InferenceSettlement {
     /// @notice L2 gas the release message asks for. The OP portal burns L1 gas in proportion to it, so it is sized
     ///         for `recordSettledBatch` (two storage writes), which is O(1) in the batch size.
     uint32 public immutable releaseGasLimit;
+    /// @notice The messenger's OptimismPortal: a proven batch is recorded on L2 by a deposit transaction from this
+    ///         contract (the market authenticates its aliased address), not a messenger message. The portal burns L1
+    ///         gas for the L2 gas a deposit asks for, and the messenger asks for ~285k of its own overhead per message
+    ///         (~450k burned on an L1 below 1 gwei); a direct deposit asks only for what `recordProvenBatch` needs.
+    IOptimismPortalDeposits public immutable portal;
+    /// @notice L2 gas of the deposit that records a proven batch: the deposit's intrinsic gas and calldata (~23k) and
+    ///         `recordProvenBatch` (three new storage slots and an event, ~80k): ~105k, with headroom (a deposit that
+    ///         runs out of gas on L2 is not retried by itself; see `resendProvenBatch`).
+    uint64 public constant PROVEN_RECORD_GAS_LIMIT = 150_000;
     /// @notice Batches settled so far; the last batch id.
     uint256 public batchCount;
+    /// @notice keccak256(abi.encode(modelId, batchHash, jobCount)) of each batch settled by a batch proof: what
+    ///         `resendProvenBatch` may deposit again (a deposit that failed on L2 is not replayed by anyone else).
+    mapping(uint256 batchId => bytes32 record) public provenBatchRecord;
 
     /// @dev One model's share of a batch: its key and the running sums of the random linear combination. Plain
     ///      value fields after `key`, at fixed offsets, because the per-proof loop updates them in assembly.
@@ -75,6 +92,9 @@ contract InferenceSettlement {
         uint256 indexed batchId, uint256 indexed modelId, uint256 size, uint256 jobCount, uint256 batchHash
     );
 
+    /// @notice The record of proven batch `batchId` was deposited to L2 again.
+    event ProvenBatchResent(uint256 indexed batchId);
+
     /// @notice A batch needs at least one job.
     error EmptyBatch();
     /// @notice Every job needs exactly one proof.
@@ -96,6 +116,8 @@ contract InferenceSettlement {
     error BatchKeyNotActive(uint256 modelId, uint256 size);
     /// @notice A batch proof covers 1 to `size` jobs.
     error BatchCountOutOfRange(uint256 count, uint256 size);
+    /// @notice No batch proof settled batch `batchId` with these fields.
+    error ProvenBatchUnknown(uint256 batchId);
     /// @notice The batch proof does not verify for these public signals.
     error InvalidBatchProof();
 
@@ -106,6 +128,7 @@ contract InferenceSettlement {
     constructor(ModelRegistry registry_, ICrossDomainMessenger messenger_, address l2Market_, uint32 releaseGasLimit_) {
         registry = registry_;
         messenger = messenger_;
+        portal = IOptimismPortalDeposits(IL1MessengerPortal(address(messenger_)).portal());
         l2Market = l2Market_;
         releaseGasLimit = releaseGasLimit_;
     }
@@ -163,11 +186,29 @@ contract InferenceSettlement {
         if (!verifyBatchGroth16(key, count, batchHash, proof)) revert InvalidBatchProof();
 
         batchId = ++batchCount;
+        provenBatchRecord[batchId] = keccak256(abi.encode(modelId, batchHash, count));
         emit ProvenBatchSettled(batchId, modelId, size, count, batchHash);
-        messenger.sendMessage(
+        _depositProvenRecord(batchId, modelId, batchHash, count);
+    }
+
+    /// @notice Deposits the L2 record of proven batch `batchId` again, for a first deposit that failed on L2 (the
+    ///         market records a batch once; the same record again is a no-op). Anyone may pay for it.
+    function resendProvenBatch(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 count) external {
+        bytes32 record = provenBatchRecord[batchId];
+        if (record == bytes32(0) || record != keccak256(abi.encode(modelId, batchHash, count))) {
+            revert ProvenBatchUnknown(batchId);
+        }
+        emit ProvenBatchResent(batchId);
+        _depositProvenRecord(batchId, modelId, batchHash, count);
+    }
+
+    function _depositProvenRecord(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 count) private {
+        portal.depositTransaction(
             l2Market,
-            abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (batchId, modelId, batchHash, count)),
-            releaseGasLimit
+            0,
+            PROVEN_RECORD_GAS_LIMIT,
+            false,
+            abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (batchId, modelId, batchHash, count))
         );
     }
 

@@ -91,8 +91,8 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
         bool released;
     }
 
-    /// @notice A batch L1 settled with one batch proof (InferenceSettlement.settleProvenBatch), as recorded from the
-    ///         messenger: the Poseidon chain hash of its jobs' tuples, their model and count.
+    /// @notice A batch L1 settled with one batch proof (InferenceSettlement.settleProvenBatch), as recorded from its
+    ///         deposit: the Poseidon chain hash of its jobs' tuples, their model and count.
     struct ProvenBatch {
         uint256 hash;
         uint256 modelId;
@@ -182,7 +182,8 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
     /// @notice The treasury changed.
     event TreasurySet(address treasury);
 
-    /// @notice `recordSettledBatch` came from somewhere other than InferenceSettlement through the messenger.
+    /// @notice `recordSettledBatch` came from somewhere other than InferenceSettlement through the messenger, or
+    ///         `recordProvenBatch` from anything but the settlement's deposits (`l1Sender` then zero).
     error UnauthorizedSettlement(address caller, address l1Sender);
     /// @notice The L1 settlement address was already set, or is zero.
     error L1SettlementAlreadySet();
@@ -483,19 +484,28 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
         emit BatchRecorded(batchId, batchHash, jobCount);
     }
 
-    /// @notice Records a batch L1 settled with one batch proof. Only the L2 messenger relaying a message from the L1
-    ///         settlement contract (which sends jobCount ≥ 1).
-    function recordProvenBatch(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 jobCount)
-        external
-        whenNotPaused
-    {
-        _onlyL1Settlement();
-        if (_batches[batchId].hash != bytes32(0) || _provenBatches[batchId].jobCount != 0) {
-            revert BatchAlreadyRecorded(batchId);
+    /// @notice Records a batch L1 settled with one batch proof. Only a deposit transaction from the L1 settlement
+    ///         contract, whose L2 sender is its aliased address (OP's rule for contract senders: the L1 address plus
+    ///         0x1111…1111), which nothing else on L2 can be (InferenceSettlement._depositProvenRecord). Never paused
+    ///         and idempotent (the same record again is a no-op): a deposit is not replayed, but L1 can resend it.
+    function recordProvenBatch(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 jobCount) external {
+        address settlement = l1Settlement;
+        if (settlement == address(0) || msg.sender != _aliasOf(settlement)) {
+            revert UnauthorizedSettlement(msg.sender, address(0));
         }
+        ProvenBatch storage known = _provenBatches[batchId];
+        if (known.jobCount == jobCount && known.hash == batchHash && known.modelId == modelId && jobCount != 0) return;
+        if (_batches[batchId].hash != bytes32(0) || known.jobCount != 0) revert BatchAlreadyRecorded(batchId);
         _provenBatches[batchId] =
             ProvenBatch({hash: batchHash, modelId: modelId, jobCount: uint64(jobCount), released: false});
         emit ProvenBatchRecorded(batchId, modelId, batchHash, jobCount);
+    }
+
+    /// @dev The L2 sender of a deposit made by contract `l1` (OptimismPortal's address aliasing, wrapping at 2^160).
+    function _aliasOf(address l1) private pure returns (address) {
+        unchecked {
+            return address(uint160(l1) + uint160(0x1111000000000000000000000000000000001111));
+        }
     }
 
     /// @notice Pays the jobs of a batch L1 settled with one batch proof. Anyone may call it with the batch's jobs in

@@ -9,7 +9,7 @@ import {ModelRegistry} from "../../src/l1/ModelRegistry.sol";
 import {InferenceMarket} from "../../src/l2/InferenceMarket.sol";
 import {PoseidonT6} from "../../src/l2/generated/PoseidonT6.sol";
 import {Fixtures} from "./Fixtures.sol";
-import {MockL1Messenger, MockL2Messenger, MockVTY} from "./Mocks.sol";
+import {MockL1Messenger, MockL2Messenger, MockVTY, aliasOf} from "./Mocks.sol";
 
 /// @notice Both layers for the flow tests: the L2 market at the address the fixtures' job ids were derived for (the
 ///         flow deployer's first contract), the registry with the fixtures' first model, the settlement, mock
@@ -84,9 +84,12 @@ abstract contract FlowFixture is Fixtures {
         return abi.encodePacked(r, s, v);
     }
 
-    /// @dev The last message InferenceSettlement sent, relayed by the L2 messenger as coming from it.
-    function relayLast() internal returns (bool) {
+    /// @dev The last thing InferenceSettlement sent to L2: a message, relayed by the L2 messenger as coming from it,
+    ///      or a deposit, run from its aliased address with the deposit's gas limit (a failed deposit is not retried).
+    function relayLast() internal returns (bool ok) {
         MockL1Messenger.Sent memory sent = l1Messenger.sent(l1Messenger.sentCount() - 1);
-        return l2Messenger.relayMessage(sent.sender, sent.target, sent.message);
+        if (!sent.deposit) return l2Messenger.relayMessage(sent.sender, sent.target, sent.message);
+        vm.prank(aliasOf(sent.sender));
+        (ok,) = sent.target.call{gas: sent.minGasLimit}(sent.message);
     }
 }

@@ -13,19 +13,30 @@ contract MockVTY is ERC20 {
     }
 }
 
-/// @notice Records what InferenceSettlement sends through the L1CrossDomainMessenger (outside the system under test).
+/// @notice Records what InferenceSettlement sends to L2 (outside the system under test): messages through the
+///         L1CrossDomainMessenger, and deposit transactions through its OptimismPortal (this contract plays both).
 contract MockL1Messenger {
     struct Sent {
         address target;
         bytes message;
         uint32 minGasLimit;
         address sender;
+        /// A portal deposit (runs on L2 from the sender's aliased address), not a messenger message.
+        bool deposit;
     }
 
     Sent[] internal _sent;
 
     function sendMessage(address target, bytes calldata message, uint32 minGasLimit) external payable {
-        _sent.push(Sent(target, message, minGasLimit, msg.sender));
+        _sent.push(Sent(target, message, minGasLimit, msg.sender, false));
+    }
+
+    function portal() external view returns (address) {
+        return address(this);
+    }
+
+    function depositTransaction(address to, uint256, uint64 gasLimit, bool, bytes calldata data) external payable {
+        _sent.push(Sent(to, data, uint32(gasLimit), msg.sender, true));
     }
 
     function xDomainMessageSender() external pure returns (address) {
@@ -104,5 +115,12 @@ contract GasBurningWallet {
         uint256 x;
         while (gasleft() > 0) x = uint256(keccak256(abi.encode(x)));
         return bytes4(0x1626ba7e);
+    }
+}
+
+/// @dev OptimismPortal's address aliasing: the L2 sender of a deposit made by L1 contract `l1`.
+function aliasOf(address l1) pure returns (address) {
+    unchecked {
+        return address(uint160(l1) + uint160(0x1111000000000000000000000000000000001111));
     }
 }

@@ -5,9 +5,9 @@ import { DataSource, In } from 'typeorm';
 import { decodeRevert, toSolidityProof, type SnarkjsProof } from '@verity/contracts';
 import { ContractRevertedError, createLogger } from '@verity/core';
 import { BatchEntity, type SettledJobTuple } from '../batches/batch.entity';
+import { markJobsSettled, settledBatchId } from '../batches/settle-receipt';
 import { ChainService } from '../chain/chain.service';
 import { JobEntity } from '../jobs/job.entity';
-import { transitionJob } from '../jobs/transition-job';
 import { MetricsService } from '../metrics/metrics.service';
 import { abandonBatchProof } from './abandon-batch-proof';
 import { BatchProofEntity } from './batch-proof.entity';
@@ -145,25 +145,9 @@ export class ProvenSettler {
 
   private async apply(batch: BatchEntity, request: BatchProofEntity, receipt: TransactionReceipt): Promise<number> {
     const { settlement } = this.chain.get();
-    const event = receipt.logs
-      .map((log) => {
-        try {
-          return settlement.interface.parseLog(log);
-        } catch {
-          return null;
-        }
-      })
-      .find((e) => e?.name === 'ProvenBatchSettled');
-    const l1BatchId = event ? event.args.batchId.toString() : null;
+    const l1BatchId = settledBatchId(settlement, receipt, 'ProvenBatchSettled');
     await this.dataSource.transaction(async (manager) => {
-      for (const jobId of batch.jobIds)
-        await transitionJob(manager, {
-          jobId,
-          from: ['batched'],
-          to: 'settled',
-          patch: { l1BatchId, settleTxHash: receipt.hash },
-          details: { txHash: receipt.hash, l1BatchId, batchProofId: request.id },
-        });
+      await markJobsSettled(manager, { jobIds: batch.jobIds, l1BatchId, receipt, details: { batchProofId: request.id } });
       await manager.update(BatchEntity, { id: batch.id }, { status: 'confirmed', l1BatchId });
       await manager.update(BatchProofEntity, { id: request.id }, { status: 'settled' });
     });

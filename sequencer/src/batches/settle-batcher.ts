@@ -12,6 +12,7 @@ import { transitionJob } from '../jobs/transition-job';
 import { MetricsService } from '../metrics/metrics.service';
 import { BatchEntity } from './batch.entity';
 import { encodeSettleJob, UnencodableSettleJobError, type EncodeSettleJobReturnType } from './encodeSettleJob';
+import { markJobsSettled, settledBatchId } from './settle-receipt';
 import { settleBatchCapacity } from './settleBatchCapacity';
 
 /** Reverts that blame one job by index: drop it and settle the rest. */
@@ -205,25 +206,9 @@ export class SettleBatcher {
       this.log.warn({ batchId: batch.id, txHash: receipt.hash }, 'settleBatch reverted; jobs will be retried');
       return 0;
     }
-    const event = receipt.logs
-      .map((log) => {
-        try {
-          return settlement.interface.parseLog(log);
-        } catch {
-          return null;
-        }
-      })
-      .find((e) => e?.name === 'BatchSettled');
-    const l1BatchId = event ? event.args.batchId.toString() : null;
+    const l1BatchId = settledBatchId(settlement, receipt, 'BatchSettled');
     await this.dataSource.transaction(async (manager) => {
-      for (const jobId of batch.jobIds)
-        await transitionJob(manager, {
-          jobId,
-          from: ['batched'],
-          to: 'settled',
-          patch: { l1BatchId, settleTxHash: receipt.hash },
-          details: { txHash: receipt.hash, l1BatchId },
-        });
+      await markJobsSettled(manager, { jobIds: batch.jobIds, l1BatchId, receipt });
       await manager.update(BatchEntity, { id: batch.id }, { status: 'confirmed', l1BatchId });
     });
     this.metrics.batches.inc({ kind: 'settle', outcome: 'confirmed' });
