@@ -13,6 +13,7 @@ import {InferenceSettlement} from "../src/l1/InferenceSettlement.sol";
 import {ModelRegistry} from "../src/l1/ModelRegistry.sol";
 import {Fixtures} from "./utils/Fixtures.sol";
 import {NullMessenger} from "./SettlementGas.t.sol";
+import {aliasOf} from "./utils/Mocks.sol";
 
 interface IProxy {
     function upgradeToAndCall(address implementation, bytes calldata data) external payable returns (bytes memory);
@@ -146,12 +147,40 @@ contract OpMessengerGasTest is Fixtures {
         }
     }
 
+    event TransactionDeposited(address indexed from, address indexed to, uint256 indexed version, bytes opaqueData);
+
+    /// @notice settleProvenBatch through the real portal: one deposit from the settlement's aliased address to the
+    ///         market, and what the whole transaction costs by L1 base fee.
+    function test_settleProvenBatchDepositsTheRecordThroughTheRealPortal() public {
+        InferenceSettlement settlement = new InferenceSettlement(registry, messenger, L2_MARKET, RELEASE_GAS);
+        assertEq(address(settlement.portal()), IL1MessengerPortal(address(messenger)).portal(), "the messenger's portal");
+        uint256 size = vm.parseJsonUint(fixtures, ".batch.size");
+        uint256 count = vm.parseJsonUint(fixtures, ".batch.count");
+        uint256 hash = vm.parseJsonUint(fixtures, ".batch.hash");
+        registry.registerBatchKey(modelId(0), size, batchKey(), batchCircuitSha256());
+        vm.warp(block.timestamp + 1 days);
+        (uint256 id, Proof memory proof) = (modelId(0), batchProof());
+        settlement.settleProvenBatch(id, size, count, hash, proof); // steady state: the batch counter is non-zero
+        uint256[2] memory basefees = [uint256(0.006 gwei), 10 gwei];
+        for (uint256 k = 0; k < 2; ++k) {
+            vm.fee(basefees[k]);
+            vm.roll(block.number + 1);
+            coolOp();
+            vm.expectEmit(true, true, true, false, address(opPortal));
+            emit TransactionDeposited(aliasOf(address(settlement)), L2_MARKET, 0, "");
+            uint256 before = gasleft();
+            settlement.settleProvenBatch(id, size, count, hash, proof);
+            log(
+                string.concat("[gas] settleProvenBatch with the real portal, L1 base fee ", vm.toString(basefees[k] / 1e6), " mwei"),
+                before - gasleft()
+            );
+        }
+    }
+
     /// @notice A proven batch's record goes by a direct portal deposit (InferenceSettlement._depositProvenRecord):
     ///         the burn follows its own L2 gas limit, not the messenger's ~285k overhead on top.
     function test_gasOfTheProvenBatchDeposit() public {
-        assertEq(IL1MessengerPortal(address(messenger)).portal(), address(opPortal), "the messenger's portal");
         InferenceSettlement settlement = new InferenceSettlement(registry, messenger, L2_MARKET, RELEASE_GAS);
-        assertEq(address(settlement.portal()), address(opPortal), "read from the messenger");
         bytes memory record = abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (7, 1, 2, 32));
         uint64 gasLimit = settlement.PROVEN_RECORD_GAS_LIMIT();
         opPortal.depositTransaction(L2_MARKET, 0, gasLimit, false, record);

@@ -30,28 +30,12 @@ contract ProvenBatchTest is FlowFixture {
         hash = vm.parseJsonUint(fixtures, ".batch.hash");
         prover = vm.parseJsonAddress(fixtures, ".batch.prover");
         deployFlow();
-        registry.registerBatchKey(modelId(0), size, batchKey(), circuitSha256());
+        registry.registerBatchKey(modelId(0), size, batchKey(), batchCircuitSha256());
         // The key becomes usable the registry's deactivation delay (1 day here) after registration.
         vm.warp(block.timestamp + 1 days);
     }
 
     // ------------------------------------------------------------ fixtures
-
-    /// @dev The batch circuit's key: 22 words, IC₀..IC₃.
-    function batchKey() internal view returns (VerifyingKey memory) {
-        return keyFromWords(vm.parseJsonUintArray(fixtures, ".batch.vk"));
-    }
-
-    function circuitSha256() internal view returns (bytes32) {
-        return vm.parseJsonBytes32(fixtures, ".batch.circuitSha256");
-    }
-
-    function batchProof() internal view returns (Proof memory proof) {
-        uint256[] memory p = vm.parseJsonUintArray(fixtures, ".batch.proof");
-        proof.a = [p[0], p[1]];
-        proof.b = [[p[2], p[3]], [p[4], p[5]]];
-        proof.c = [p[6], p[7]];
-    }
 
     /// @dev The batch's jobs in the proof's order, as a releaser names them.
     function provenJobs() internal view returns (InferenceMarket.ProvenJob[] memory jobs) {
@@ -88,30 +72,30 @@ contract ProvenBatchTest is FlowFixture {
         assertEq(keyData, address(0), "no key for another size");
 
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.BatchKeyAlreadyRegistered.selector, modelId(0), size));
-        registry.registerBatchKey(modelId(0), size, batchKey(), circuitSha256());
+        registry.registerBatchKey(modelId(0), size, batchKey(), batchCircuitSha256());
         vm.prank(MALLORY);
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.NotPublisher.selector, modelId(0), MALLORY));
-        registry.registerBatchKey(modelId(0), size * 2, batchKey(), circuitSha256());
+        registry.registerBatchKey(modelId(0), size * 2, batchKey(), batchCircuitSha256());
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelNotRegistered.selector, modelId(1)));
-        registry.registerBatchKey(modelId(1), size, batchKey(), circuitSha256());
+        registry.registerBatchKey(modelId(1), size, batchKey(), batchCircuitSha256());
         for (uint256 bad = 0; bad < 2; ++bad) {
             uint256 k = bad == 0 ? 0 : registry.MAX_BATCH_SIZE() + 1;
             vm.expectRevert(abi.encodeWithSelector(ModelRegistry.BatchSizeOutOfRange.selector, k));
-            registry.registerBatchKey(modelId(0), k, batchKey(), circuitSha256());
+            registry.registerBatchKey(modelId(0), k, batchKey(), batchCircuitSha256());
         }
     }
 
     function test_registry_refusesAModelKeyAndAKeyWithoutPhase2AsBatchKeys() public {
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.WrongIcCount.selector, 6));
-        registry.registerBatchKey(modelId(0), 2, verifyingKey(0), circuitSha256());
+        registry.registerBatchKey(modelId(0), 2, verifyingKey(0), batchCircuitSha256());
         VerifyingKey memory weak = batchKey();
         weak.delta2 = weak.gamma2; // what a key straight out of newZKey has: anyone could forge
         vm.expectRevert(ModelRegistry.DeltaEqualsGamma.selector);
-        registry.registerBatchKey(modelId(0), 2, weak, circuitSha256());
+        registry.registerBatchKey(modelId(0), 2, weak, batchCircuitSha256());
         VerifyingKey memory offCurve = batchKey();
         offCurve.ic[3].y = offCurve.ic[3].y ^ 1;
         vm.expectRevert(abi.encodeWithSelector(ModelRegistry.MalformedPoint.selector, "ic3"));
-        registry.registerBatchKey(modelId(0), 2, offCurve, circuitSha256());
+        registry.registerBatchKey(modelId(0), 2, offCurve, batchCircuitSha256());
     }
 
     // ------------------------------------------------------------ L1 settlement
@@ -127,7 +111,7 @@ contract ProvenBatchTest is FlowFixture {
         MockL1Messenger.Sent memory sent = l1Messenger.sent(0);
         assertTrue(sent.deposit, "a portal deposit, not a messenger message");
         assertEq(sent.target, address(market), "to the market");
-        assertEq(sent.minGasLimit, settlement.PROVEN_RECORD_GAS_LIMIT(), "with the record's L2 gas");
+        assertEq(sent.minGasLimit, 150_000, "with the record's L2 gas");
         assertEq(
             keccak256(sent.message),
             keccak256(abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (batchId, modelId(0), hash, count))),
@@ -143,16 +127,48 @@ contract ProvenBatchTest is FlowFixture {
     function test_settle_aLostRecordCanBeResentAndRecordsOnce() public {
         uint256 batchId = settlement.settleProvenBatch(modelId(0), size, count, hash, batchProof());
         // The first deposit never lands (say, out of gas on L2): anyone sends the same record again from L1.
+        uint64 gas = settlement.PROVEN_RECORD_GAS_LIMIT();
         vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.ProvenBatchUnknown.selector, batchId));
-        settlement.resendProvenBatch(batchId, modelId(0), hash ^ 1, count);
+        settlement.resendProvenBatch(batchId, modelId(0), hash ^ 1, count, gas);
         vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.ProvenBatchUnknown.selector, batchId + 1));
-        settlement.resendProvenBatch(batchId + 1, modelId(0), hash, count);
+        settlement.resendProvenBatch(batchId + 1, modelId(0), hash, count, gas);
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.RecordGasTooLow.selector, gas - 1, gas));
+        settlement.resendProvenBatch(batchId, modelId(0), hash, count, gas - 1);
         vm.prank(MALLORY);
-        settlement.resendProvenBatch(batchId, modelId(0), hash, count);
+        settlement.resendProvenBatch(batchId, modelId(0), hash, count, 2 * gas);
         assertEq(l1Messenger.sentCount(), 2, "deposited again");
+        assertEq(l1Messenger.sent(1).minGasLimit, 2 * gas, "with the L2 gas the resender paid for");
         assertTrue(relayLast(), "recorded");
         assertTrue(relayLast(), "the same record again is a no-op");
         assertEq(market.provenBatch(batchId).hash, hash, "recorded once");
+    }
+
+    function test_flow_theSameRecordAfterTheReleaseChangesNothing() public {
+        openFlowJobs(0, count);
+        uint256 batchId = settle();
+        assertTrue(relayLast(), "recorded");
+        market.releaseProvenBatch(batchId, provenJobs());
+        settlement.resendProvenBatch(batchId, modelId(0), hash, count, settlement.PROVEN_RECORD_GAS_LIMIT());
+        assertTrue(relayLast(), "the resent record is a no-op");
+        assertTrue(market.provenBatch(batchId).released, "still released");
+        vm.expectRevert(abi.encodeWithSelector(InferenceMarket.BatchAlreadyReleased.selector, batchId));
+        market.releaseProvenBatch(batchId, provenJobs());
+    }
+
+    function test_flow_aBatchIdOfTheRlcPathIsNeitherRecordedNorResentAsProven() public {
+        // An RLC batch takes id 1 (recorded through the messenger); a proven record, or a resend, under it fails.
+        (Job memory job, Proof memory proof) = provenJob(0);
+        Job[] memory jobs = new Job[](1);
+        Proof[] memory proofs = new Proof[](1);
+        (jobs[0], proofs[0]) = (job, proof);
+        uint256 rlcId = settlement.settleBatch(jobs, proofs);
+        assertTrue(relayLast(), "the RLC batch recorded");
+        vm.prank(aliasOf(address(settlement)));
+        vm.expectRevert(abi.encodeWithSelector(InferenceMarket.BatchAlreadyRecorded.selector, rlcId));
+        market.recordProvenBatch(rlcId, modelId(0), hash, count);
+        uint64 gas = settlement.PROVEN_RECORD_GAS_LIMIT();
+        vm.expectRevert(abi.encodeWithSelector(InferenceSettlement.ProvenBatchUnknown.selector, rlcId));
+        settlement.resendProvenBatch(rlcId, modelId(0), hash, count, gas);
     }
 
     function test_settle_aPausedMarketStillRecords() public {
@@ -211,7 +227,7 @@ contract ProvenBatchTest is FlowFixture {
         // A key added under jobs already open cannot settle them until watchers had the delay to check it.
         ModelRegistry fresh = new ModelRegistry(ADMIN, 1 days);
         fresh.registerModel(modelId(0), verifyingKey(0), modelInfo(0));
-        fresh.registerBatchKey(modelId(0), size, batchKey(), circuitSha256());
+        fresh.registerBatchKey(modelId(0), size, batchKey(), batchCircuitSha256());
         InferenceSettlement early =
             new InferenceSettlement(fresh, ICrossDomainMessenger(address(l1Messenger)), address(market), 300_000);
         (, bool active, uint64 activatesAt) = fresh.batchKeyDataOf(modelId(0), size);

@@ -50,12 +50,7 @@ contract InferenceSettlement {
     /// @notice L2 gas the release message asks for. The OP portal burns L1 gas in proportion to it, so it is sized
     ///         for `recordSettledBatch` (two storage writes), which is O(1) in the batch size.
     uint32 public immutable releaseGasLimit;
-    /// @notice The messenger's OptimismPortal: a proven batch is recorded on L2 by a deposit transaction from this
-    ///         contract (the market authenticates its aliased address), not a messenger message. The portal burns L1
-    ///         gas for the L2 gas a deposit asks for, and the messenger asks for ~285k of its own overhead per message
-    ///         (~450k burned on an L1 below 1 gwei); a direct deposit asks only for what `recordProvenBatch` needs.
-    IOptimismPortalDeposits public immutable portal;
-    /// @notice L2 gas of the deposit that records a proven batch: the deposit's intrinsic gas and calldata (~23k) and
+    /// @notice L2 gas of the deposit that records a proven batch (at least; a resend may ask for more): the deposit's intrinsic gas and calldata (~23k) and
     ///         `recordProvenBatch` (three new storage slots and an event, ~80k): ~105k, with headroom (a deposit that
     ///         runs out of gas on L2 is not retried by itself; see `resendProvenBatch`).
     uint64 public constant PROVEN_RECORD_GAS_LIMIT = 150_000;
@@ -118,6 +113,8 @@ contract InferenceSettlement {
     error BatchCountOutOfRange(uint256 count, uint256 size);
     /// @notice No batch proof settled batch `batchId` with these fields.
     error ProvenBatchUnknown(uint256 batchId);
+    /// @notice A resent record must have at least the first deposit's L2 gas.
+    error RecordGasTooLow(uint64 gasLimit, uint64 minimum);
     /// @notice The batch proof does not verify for these public signals.
     error InvalidBatchProof();
 
@@ -128,7 +125,6 @@ contract InferenceSettlement {
     constructor(ModelRegistry registry_, ICrossDomainMessenger messenger_, address l2Market_, uint32 releaseGasLimit_) {
         registry = registry_;
         messenger = messenger_;
-        portal = IOptimismPortalDeposits(IL1MessengerPortal(address(messenger_)).portal());
         l2Market = l2Market_;
         releaseGasLimit = releaseGasLimit_;
     }
@@ -188,25 +184,40 @@ contract InferenceSettlement {
         batchId = ++batchCount;
         provenBatchRecord[batchId] = keccak256(abi.encode(modelId, batchHash, count));
         emit ProvenBatchSettled(batchId, modelId, size, count, batchHash);
-        _depositProvenRecord(batchId, modelId, batchHash, count);
+        _depositProvenRecord(batchId, modelId, batchHash, count, PROVEN_RECORD_GAS_LIMIT);
     }
 
     /// @notice Deposits the L2 record of proven batch `batchId` again, for a first deposit that failed on L2 (the
-    ///         market records a batch once; the same record again is a no-op). Anyone may pay for it.
-    function resendProvenBatch(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 count) external {
+    ///         market records a batch once; the same record again is a no-op). Anyone may pay for it, and may ask for
+    ///         more L2 gas than the first deposit had (an L2 that repriced storage), never less.
+    function resendProvenBatch(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 count, uint64 gasLimit)
+        external
+    {
         bytes32 record = provenBatchRecord[batchId];
         if (record == bytes32(0) || record != keccak256(abi.encode(modelId, batchHash, count))) {
             revert ProvenBatchUnknown(batchId);
         }
+        if (gasLimit < PROVEN_RECORD_GAS_LIMIT) revert RecordGasTooLow(gasLimit, PROVEN_RECORD_GAS_LIMIT);
         emit ProvenBatchResent(batchId);
-        _depositProvenRecord(batchId, modelId, batchHash, count);
+        _depositProvenRecord(batchId, modelId, batchHash, count, gasLimit);
     }
 
-    function _depositProvenRecord(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 count) private {
-        portal.depositTransaction(
+    /// @notice The messenger's OptimismPortal, read at each use (the messenger proxy names its current portal): a
+    ///         proven batch is recorded on L2 by a deposit transaction from this contract (the market authenticates
+    ///         its aliased address), not a messenger message. The portal burns L1 gas for the L2 gas a deposit asks
+    ///         for, and the messenger asks for ~285k of its own overhead per message (~450k burned on an L1 below
+    ///         1 gwei); a direct deposit asks only for what `recordProvenBatch` needs.
+    function portal() public view returns (IOptimismPortalDeposits) {
+        return IOptimismPortalDeposits(IL1MessengerPortal(address(messenger)).portal());
+    }
+
+    function _depositProvenRecord(uint256 batchId, uint256 modelId, uint256 batchHash, uint256 count, uint64 gasLimit)
+        private
+    {
+        portal().depositTransaction(
             l2Market,
             0,
-            PROVEN_RECORD_GAS_LIMIT,
+            gasLimit,
             false,
             abi.encodeCall(ISettledBatchReceiver.recordProvenBatch, (batchId, modelId, batchHash, count))
         );

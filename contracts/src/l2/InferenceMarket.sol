@@ -276,8 +276,9 @@ contract InferenceMarket is ISettledBatchReceiver, EIP712, Ownable2Step, Pausabl
         revert RenounceDisabled();
     }
 
-    /// @notice Stops openJobs, recordSettledBatch, releaseBatch and deposits. Withdrawals, refunds and nonce
-    ///         cancellation keep working: a pause never locks anyone's money.
+    /// @notice Stops openJobs, recordSettledBatch, releaseBatch, releaseProvenBatch and deposits. Withdrawals,
+    ///         refunds and nonce cancellation keep working: a pause never locks anyone's money. recordProvenBatch
+    ///         keeps working too (it moves no money, and a deposit is not replayed like a messenger message).
     function pause() external onlyOwner {
         _pause();
     }

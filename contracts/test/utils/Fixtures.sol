@@ -109,4 +109,20 @@ abstract contract Fixtures is TestBase {
         forged.b = [vk.beta2.x, vk.beta2.y];
         forged.c = [x, y == 0 ? 0 : BN254_P - y];
     }
+    /// @dev The batch circuit's key: 22 words, IC₀..IC₃.
+    function batchKey() internal view returns (VerifyingKey memory) {
+        return keyFromWords(vm.parseJsonUintArray(fixtures, ".batch.vk"));
+    }
+
+    function batchCircuitSha256() internal view returns (bytes32) {
+        return vm.parseJsonBytes32(fixtures, ".batch.circuitSha256");
+    }
+
+    /// @dev A real batch proof of the fixtures' batch (size, count, hash under `.batch`) for model 0.
+    function batchProof() internal view returns (Proof memory proof) {
+        uint256[] memory p = vm.parseJsonUintArray(fixtures, ".batch.proof");
+        proof.a = [p[0], p[1]];
+        proof.b = [[p[2], p[3]], [p[4], p[5]]];
+        proof.c = [p[6], p[7]];
+    }
 }
