@@ -242,6 +242,12 @@ contract MarketHandler is TestBase {
             ghostPaidToProvers += t.reward;
             ghostFees += t.fee;
         }
+        // The same record delivered again (a resent deposit) changes nothing, and never opens a second release.
+        vm.prank(aliasOf(l1Settlement));
+        market.recordProvenBatch(batchId, modelId, market.poseidon().chain(words), count);
+        try market.releaseProvenBatch(batchId, jobs) {
+            flag("a proven batch was released twice");
+        } catch {}
         ++calls;
     }
 

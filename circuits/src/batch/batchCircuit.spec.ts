@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 
 import { rng } from '../../models/train/dense';
-import { lowerGraph } from '../ir/lowerGraph';
-import { readModel } from '../onnx/readModel';
-import { writeModel } from '../onnx/writeModel';
+import { tinyMlp } from '../testing/tinyMlp';
 import { quantizeInput } from '../quantize/evaluateQuantized';
-import { quantize } from '../quantize/quantize';
 import { firstUnsatisfied } from '../r1cs/checkWitness';
 import { synthesizeModel } from '../r1cs/synthesizeModel';
 import { developmentSetup } from '../setup/developmentSetup';
@@ -21,26 +18,7 @@ import { batchHash } from './batchHash';
 const random = rng(21);
 const randoms = (n: number, k = 1) => Array.from({ length: n }, () => (random() * 2 - 1) * k);
 
-/** A small MLP (5 → 6 → 3) as the batch's model. */
-function tinyModel() {
-  const bytes = writeModel({
-    inputs: [{ name: 'x', shape: [1, 5] }],
-    outputs: [{ name: 'y', shape: [1, 3] }],
-    initializers: [
-      { name: 'w1', dims: [5, 6], data: randoms(30) },
-      { name: 'w2', dims: [6, 3], data: randoms(18) },
-    ],
-    nodes: [
-      { opType: 'MatMul', name: 'fc1', inputs: ['x', 'w1'], outputs: ['h'] },
-      { opType: 'Relu', name: 'relu', inputs: ['h'], outputs: ['r'] },
-      { opType: 'MatMul', name: 'fc2', inputs: ['r', 'w2'], outputs: ['y'] },
-    ],
-  });
-  const program = lowerGraph(readModel(bytes));
-  return quantize({ program, calibration: Array.from({ length: 8 }, () => randoms(5)), inputMaxAbs: 1 });
-}
-
-const program = tinyModel();
+const program = tinyMlp(random);
 const modelId = 777n;
 const slot = (k: number): BatchSlot => ({
   xq: quantizeInput(program, randoms(5)),

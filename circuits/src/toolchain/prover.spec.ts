@@ -5,16 +5,13 @@ import { join } from 'node:path';
 import type { VerificationKey } from 'snarkjs';
 
 import { rng } from '../../models/train/dense';
+import { tinyMlp } from '../testing/tinyMlp';
 import type { BatchSlot } from '../batch/batchCircuit';
 import { batchHash } from '../batch/batchHash';
 import { compileBatch, proveBatch, setupBatch, type CompiledBatch } from '../batch/compileBatch';
-import { lowerGraph } from '../ir/lowerGraph';
 import { programToJson } from '../model/serialize';
-import { readModel } from '../onnx/readModel';
-import { writeModel } from '../onnx/writeModel';
 import type { ModelPaths } from '../paths';
 import { quantizeInput } from '../quantize/evaluateQuantized';
-import { quantize } from '../quantize/quantize';
 import type { QuantProgram } from '../quantize/types';
 import { verifyGroth16 } from '../verify/groth16';
 import { releaseCurves } from '../verifyInference';
@@ -23,27 +20,7 @@ import { Groth16ProverProcess, ProvingFailedError } from './prover';
 const random = rng(33);
 const randoms = (n: number) => Array.from({ length: n }, () => random() * 2 - 1);
 
-/** A small MLP (5 → 6 → 3), quantized. */
-function tinyProgram(): QuantProgram {
-  const bytes = writeModel({
-    inputs: [{ name: 'x', shape: [1, 5] }],
-    outputs: [{ name: 'y', shape: [1, 3] }],
-    initializers: [
-      { name: 'w1', dims: [5, 6], data: randoms(30) },
-      { name: 'w2', dims: [6, 3], data: randoms(18) },
-    ],
-    nodes: [
-      { opType: 'MatMul', name: 'fc1', inputs: ['x', 'w1'], outputs: ['h'] },
-      { opType: 'Relu', name: 'relu', inputs: ['h'], outputs: ['r'] },
-      { opType: 'MatMul', name: 'fc2', inputs: ['r', 'w2'], outputs: ['y'] },
-    ],
-  });
-  return quantize({
-    program: lowerGraph(readModel(bytes)),
-    calibration: Array.from({ length: 8 }, () => randoms(5)),
-    inputMaxAbs: 1,
-  });
-}
+const tinyProgram = (): QuantProgram => tinyMlp(random);
 
 /**
  * A batch proof made in the prover process (what the prover daemon does, off its event loop) against the same proof
