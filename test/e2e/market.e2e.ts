@@ -523,6 +523,17 @@ describe('the inference market on the devnet', () => {
     return ids;
   }
   const K = 32;
+  /** The newest batch proof request. */
+  const latestRequest = async () =>
+    (
+      (await db().query(`SELECT id, job_ids FROM batch_proofs ORDER BY id DESC LIMIT 1`)) as { id: string; job_ids: string[] }[]
+    )[0]!;
+  /** The (status, settle path) pairs of these jobs: one pair when they all went the same way. */
+  const settlePaths = async (ids: string[]) =>
+    (await db().query(
+      `SELECT DISTINCT j.status, b.path FROM jobs j JOIN batches b ON b.id = j.settle_batch_id WHERE j.job_id = ANY($1::numeric[])`,
+      [ids],
+    )) as { status: string; path: string }[];
 
   it('publishes a batch circuit only once its key is on L1, and only the registered key', async () => {
     const batch = await devBatch(model, K);
@@ -693,45 +704,34 @@ describe('the inference market on the devnet', () => {
     await new Promise((r) => setTimeout(r, Number(sequencer.config.batchProofs.ageMs)));
     // Fewer than K but at least the minimum, after the age trigger: one request for the 8 (24 padding slots).
     await sequencer.settle();
-    const [request] = (await db().query(`SELECT id, job_ids FROM batch_proofs ORDER BY id DESC LIMIT 1`)) as {
-      id: string;
-      job_ids: string[];
-    }[];
-    expect([...request!.job_ids].sort()).toEqual([...eight].sort());
+    const request = await latestRequest();
+    expect([...request.job_ids].sort()).toEqual([...eight].sort());
     const auth = { authorization: `Bearer ${await proverToken()}` };
-    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/${request!.id}/return`, {}, auth)).status).toBe(200);
-    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/${request!.id}/return`, {}, auth)).status).toBe(409);
+    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/${request.id}/return`, {}, auth)).status).toBe(200);
+    expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/${request.id}/return`, {}, auth)).status).toBe(409);
     // Returned: its jobs settle singly (RLC) at once.
     await sequencer.settle();
-    const paths = async (ids: string[]) =>
-      (await db().query(
-        `SELECT DISTINCT j.status, b.path FROM jobs j JOIN batches b ON b.id = j.settle_batch_id WHERE j.job_id = ANY($1::numeric[])`,
-        [ids],
-      )) as { status: string; path: string }[];
-    expect(await paths(eight)).toEqual([{ status: 'settled', path: 'rlc' }]);
+    expect(await settlePaths(eight)).toEqual([{ status: 'settled', path: 'rlc' }]);
 
     // A request whose prover stays silent past its timeout: given up, its jobs settle singly.
     const silent = await proveJobs(8);
     await new Promise((r) => setTimeout(r, Number(sequencer.config.batchProofs.ageMs)));
     await sequencer.settle();
-    const [late] = (await db().query(`SELECT id, job_ids FROM batch_proofs ORDER BY id DESC LIMIT 1`)) as {
-      id: string;
-      job_ids: string[];
-    }[];
-    expect([...late!.job_ids].sort()).toEqual([...silent].sort());
-    await db().query(`UPDATE batch_proofs SET give_up_at = now() - interval '1 second' WHERE id = $1`, [late!.id]);
+    const late = await latestRequest();
+    expect([...late.job_ids].sort()).toEqual([...silent].sort());
+    await db().query(`UPDATE batch_proofs SET give_up_at = now() - interval '1 second' WHERE id = $1`, [late.id]);
     expect((await postJson(`${sequencer.url}/v1/provers/batch-proofs/lease`, {}, auth)).status).toBe(204);
-    const tooLate = await postJson(`${sequencer.url}/v1/provers/batch-proofs/${late!.id}/return`, {}, auth);
+    const tooLate = await postJson(`${sequencer.url}/v1/provers/batch-proofs/${late.id}/return`, {}, auth);
     expect([tooLate.status, tooLate.body.message]).toEqual([409, expect.stringMatching(/timed out/)]);
     await sequencer.settle();
-    expect((await db().query(`SELECT status FROM batch_proofs WHERE id = $1`, [late!.id]))[0].status).toBe('abandoned');
-    expect(await paths(silent)).toEqual([{ status: 'settled', path: 'rlc' }]);
+    expect((await db().query(`SELECT status FROM batch_proofs WHERE id = $1`, [late.id]))[0].status).toBe('abandoned');
+    expect(await settlePaths(silent)).toEqual([{ status: 'settled', path: 'rlc' }]);
 
     // Two jobs: too few for a batch proof once the age trigger fires, so they settle singly too.
     const two = await proveJobs(2);
     await new Promise((r) => setTimeout(r, Number(sequencer.config.batchProofs.ageMs)));
     await sequencer.settle();
-    expect(await paths(two)).toEqual([{ status: 'settled', path: 'rlc' }]);
+    expect(await settlePaths(two)).toEqual([{ status: 'settled', path: 'rlc' }]);
     const [row] = (await db().query(`SELECT count(*)::int AS n FROM batch_proofs WHERE job_ids ?| $1`, [two])) as {
       n: number;
     }[];
@@ -750,10 +750,6 @@ describe('the inference market on the devnet', () => {
     await sequencer.settle();
     const after = (await db().query(`SELECT count(*)::int AS n FROM batch_proofs`)) as { n: number }[];
     expect(after[0]!.n).toBe(before[0]!.n);
-    const settled = (await db().query(
-      `SELECT DISTINCT j.status, b.path FROM jobs j JOIN batches b ON b.id = j.settle_batch_id WHERE j.job_id = ANY($1::numeric[])`,
-      [eight],
-    )) as { status: string; path: string }[];
-    expect(settled).toEqual([{ status: 'settled', path: 'rlc' }]);
+    expect(await settlePaths(eight)).toEqual([{ status: 'settled', path: 'rlc' }]);
   }, 600_000);
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import * as snarkjs from 'snarkjs';
@@ -10,6 +10,7 @@ import type { ModelPaths } from '../paths';
 import type { QuantProgram } from '../quantize/types';
 import { setupModel, type SetupModelParameters, type SetupModelReturnType } from '../setupModel';
 import type { Groth16ProverProcess } from '../toolchain/prover';
+import { sourcesSha256 } from '../toolchain/sourcesSha256';
 import { verifyGroth16 } from '../verify/groth16';
 import { BATCH_PUBLIC_SIGNALS, buildBatchR1cs, synthesizeBatch, type BatchSlot } from './batchCircuit';
 import type { BatchJob } from './batchHash';
@@ -54,17 +55,8 @@ export function batchPaths(model: { paths: ModelPaths }, K: number): ModelPaths 
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
-let builderSha256: string | undefined;
 /** Hash of circuits/src/batch's sources; the model's build directory already follows circuits/src/r1cs. */
-function batchBuilderSha256(): string {
-  if (builderSha256) return builderSha256;
-  const hash = createHash('sha256');
-  for (const file of readdirSync(__dirname)
-    .filter((f) => /\.(ts|js)$/.test(f) && !f.includes('.spec.'))
-    .sort())
-    hash.update(file).update(readFileSync(join(__dirname, file)));
-  return (builderSha256 = hash.digest('hex'));
-}
+const batchBuilderSha256 = (): string => sourcesSha256(__dirname);
 
 /**
  * The r1cs of K copies of a compiled model (batchCircuit.ts), cached beside the model: the model's build directory

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-
 import { InvalidInputError } from '../errors';
 import { toField } from '../field';
 import { size } from '../ir/types';
 import type { QuantProgram } from '../quantize/types';
+import { sourcesSha256 } from '../toolchain/sourcesSha256';
 import { synthesizeModel, type SynthesizeModelReturnType } from './synthesizeModel';
 
 /** The circuit's input signals (decimal strings), as a proof request carries them. */
@@ -67,17 +65,8 @@ export function modelWitness(
   );
 }
 
-let sourceSha256: string | undefined;
 /** Hash of the circuit builder's own source: a change to any gadget names a new circuit (and a new build dir). */
-export function circuitBuilderSha256(): string {
-  if (sourceSha256) return sourceSha256;
-  const hash = createHash('sha256');
-  for (const file of readdirSync(__dirname)
-    .filter((f) => /\.(ts|js)$/.test(f) && !f.includes('.spec.'))
-    .sort())
-    hash.update(file).update(readFileSync(`${__dirname}/${file}`));
-  return (sourceSha256 = hash.digest('hex'));
-}
+export const circuitBuilderSha256 = (): string => sourcesSha256(__dirname);
 
 /**
  * The witness of a compiled model for a circuit input (tests and tools): throws ConstraintUnsatisfiedError when the

@@ -7,7 +7,7 @@ import { createLogger } from '@verity/core';
 import type { Groth16Proof } from 'snarkjs';
 import { BatchProofNotFoundError, BatchProofNotOpenError, ProofInvalidError } from '../common/errors';
 import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
-import { canonicalizeProof, sameProof } from '../jobs/canonicalizeProof';
+import { canonicalizeProof, storedProofEquals } from '../jobs/canonicalizeProof';
 import { JobEntity } from '../jobs/job.entity';
 import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
@@ -79,7 +79,7 @@ export class BatchProofsService {
     const proof = canonicalizeProof(body.proof);
     const request = await this.open(prover, id, { allowDone: true });
     if (request.status !== 'requested') {
-      if (request.proof && sameProof(canonicalizeProof(request.proof), proof)) return { status: request.status };
+      if (request.proof && storedProofEquals(request.proof, proof)) return { status: request.status };
       throw new BatchProofNotOpenError(id, `is ${request.status}`);
     }
     const jobs = await this.jobsOf(request);

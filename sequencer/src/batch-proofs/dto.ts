@@ -1,14 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 
-const MODEL_ID = /^(0|[1-9][0-9]{0,77})$/;
+import { UINT_DECIMAL } from '../jobs/dto/submit-job.dto';
 
 export class BatchProofLeaseDto {
   @ApiPropertyOptional({ type: [String], description: 'model ids to take batch proofs for (default: all)' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(256)
-  @Matches(MODEL_ID, { each: true, message: 'models must hold decimal model ids' })
+  @Matches(UINT_DECIMAL, { each: true, message: 'models must hold decimal model ids' })
   models?: string[];
 }
 

@@ -92,3 +92,12 @@ export function sameProof(a: CanonicalGroth16Proof, b: CanonicalGroth16Proof): b
   const flat = (p: CanonicalGroth16Proof) => JSON.stringify([p.pi_a, p.pi_b, p.pi_c]);
   return flat(a) === flat(b);
 }
+
+/** Whether a stored proof (jsonb: keys reordered) is `proof`; a row stored before canonicalization may not parse. */
+export function storedProofEquals(stored: Record<string, unknown>, proof: CanonicalGroth16Proof): boolean {
+  try {
+    return sameProof(canonicalizeProof(stored), proof);
+  } catch {
+    return false;
+  }
+}

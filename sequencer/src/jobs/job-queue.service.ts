@@ -6,7 +6,7 @@ import { checkOutputOpening, OpeningInvalidError, verifyInference, type Inferenc
 import { createLogger } from '@verity/core';
 import type { Groth16Proof } from 'snarkjs';
 import { JobNotFoundError, LeaseNotHeldError, ProofInvalidError } from '../common/errors';
-import { canonicalizeProof, sameProof, type CanonicalGroth16Proof } from './canonicalizeProof';
+import { canonicalizeProof, storedProofEquals } from './canonicalizeProof';
 import { SEQUENCER_CONFIG, type SequencerConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { ModelsService } from '../models/models.service';
@@ -225,14 +225,5 @@ export class JobQueueService {
     }
     this.log.info({ jobId, prover, correlationId: job.correlationId }, 'job proven');
     return { status: 'proven' };
-  }
-}
-
-/** Whether a stored proof (jsonb: keys reordered) is `proof`; a row stored before canonicalization may not parse. */
-function storedProofEquals(stored: Record<string, unknown>, proof: CanonicalGroth16Proof): boolean {
-  try {
-    return sameProof(canonicalizeProof(stored), proof);
-  } catch {
-    return false;
   }
 }
